@@ -1,0 +1,53 @@
+import { extname } from "node:path";
+import { annotateImage } from "../../recognition/annotate.js";
+import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { loadMatcher } from "../../recognition/load-matcher.js";
+import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { UsageError } from "../errors.js";
+import type { Command } from "../main.js";
+import { parseNumberOption, parseOptions, requireString } from "../parse-options.js";
+import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
+
+const help = `usage: facefleet annotate IMAGE --gallery FILE -o OUT.jpg [--classifier FILE] [--threshold T]
+
+Draws a box, the name (or Unknown) and the distance/confidence on every face; writes OUT atomically
+(.jpg, .png or .webp).
+
+${recognitionOptionsHelp}`;
+
+const formats: Record<string, "jpeg" | "png" | "webp"> = { ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp" };
+
+export const annotateCommand: Command = {
+  summary: "draw boxes and names on a picture",
+  async run(args) {
+    const { values, positionals } = parseOptions(args, {
+      gallery: { type: "string" },
+      classifier: { type: "string" },
+      threshold: { type: "string" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean" },
+      ...recognitionOptions,
+    });
+    if (values.help) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError("expected exactly one IMAGE (see facefleet annotate --help)");
+    const output = requireString(values, "output");
+    const format = formats[extname(output).toLowerCase()];
+    if (!format) throw new UsageError(`-o ${output}: the output must end in .jpg, .jpeg, .png or .webp`);
+    if (!values.gallery && !values.classifier) throw new UsageError("--gallery FILE (or --classifier FILE) is required");
+    const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
+    const pipeline = await RecognitionPipeline.load(recognitionSettingsFromOptions(values));
+    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
+    const { image, faces } = await pipeline.analyse(positionals[0] as string);
+    const labels = faces.map((face) => {
+      const match = face.embedding ? matcher.match(face.embedding) : null;
+      const detail = match ? ("distance" in match ? match.distance.toFixed(2) : `${Math.round(match.confidence * 100)}%`) : "too small";
+      return { box: face.box, identity: match?.identity ?? "Unknown", detail };
+    });
+    await writeFileAtomic(output, await annotateImage(image, labels, format));
+    process.stdout.write(`${output}: ${faces.length} face(s) drawn\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,68 @@
+import { toFaceResult } from "../../recognition/face-result.js";
+import { loadMatcher } from "../../recognition/load-matcher.js";
+import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { describeError, UsageError } from "../errors.js";
+import { expandImageArguments } from "../image-arguments.js";
+import type { Command } from "../main.js";
+import { parseNumberOption, parseOptions } from "../parse-options.js";
+import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
+
+const help = `usage: facefleet identify IMAGE... --gallery FILE [--classifier FILE] [--threshold T] [--json]
+
+Names the faces in each picture (a directory is walked). With --classifier, the logistic-regression
+classifier names them (confidence threshold); otherwise the nearest enrolled face (cosine distance threshold).
+A picture that cannot be read gets {"image": PATH, "error": REASON}; the others still run; exit status 1.
+
+  --gallery FILE      gallery made by facefleet enroll
+  --classifier FILE   classifier made by facefleet train
+  --threshold T       distance (0..2) or confidence (0..1); default: the model's calibrated value
+  --json              one JSON object per picture per line
+
+${recognitionOptionsHelp}`;
+
+export const identifyCommand: Command = {
+  summary: "name the faces in pictures (JSON lines with --json)",
+  async run(args) {
+    const { values, positionals } = parseOptions(args, {
+      gallery: { type: "string" },
+      classifier: { type: "string" },
+      threshold: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+      ...recognitionOptions,
+    });
+    if (values.help) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError("expected at least one IMAGE (see facefleet identify --help)");
+    if (!values.gallery && !values.classifier) throw new UsageError("--gallery FILE (or --classifier FILE) is required");
+    const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
+    const settings = recognitionSettingsFromOptions(values);
+    const images = await expandImageArguments(positionals);
+    if (images.length === 0) throw new UsageError(`no images found in ${positionals.join(", ")}`);
+    const pipeline = await RecognitionPipeline.load(settings);
+    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
+    let failures = 0;
+    for (const image of images) {
+      try {
+        const { faces } = await pipeline.analyse(image);
+        const results = faces.map((f) => toFaceResult(f, f.embedding ? matcher.match(f.embedding) : null));
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify({ image, faces: results.map(({ landmarks: _, ...rest }) => rest) })}\n`);
+        } else {
+          const names = results.map(
+            (r) => `${r.identity} (${r.distance !== undefined ? `distance ${r.distance}` : `confidence ${r.confidence ?? "-"}`})`,
+          );
+          process.stdout.write(`${image}: ${results.length} face(s)${names.length ? `: ${names.join(", ")}` : ""}\n`);
+        }
+      } catch (error) {
+        failures++;
+        if (values.json) process.stdout.write(`${JSON.stringify({ image, error: describeError(error) })}\n`);
+        else process.stdout.write(`${image}: error: ${describeError(error)}\n`);
+      }
+    }
+    if (failures > 0) process.stderr.write(`facefleet identify: ${failures} of ${images.length} picture(s) could not be read\n`);
+    return failures > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,49 @@
+import { describeError, FacefleetError } from "./errors.js";
+
+/** A CLI command: parses its own arguments and returns the process exit code. */
+export type Command = { summary: string; run(args: string[]): Promise<number> };
+
+const commands: Record<string, () => Promise<Command>> = {
+  enroll: async () => (await import("./commands/enroll.js")).enrollCommand,
+  train: async () => (await import("./commands/train.js")).trainCommand,
+  identify: async () => (await import("./commands/identify.js")).identifyCommand,
+  annotate: async () => (await import("./commands/annotate.js")).annotateCommand,
+  models: async () => (await import("./commands/models.js")).modelsCommand,
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+};
+
+/** Commands added by other parts register here (kept in one table so `--help` lists them all). */
+export function registerCommand(name: string, load: () => Promise<Command>): void {
+  commands[name] = load;
+}
+
+async function printHelp(): Promise<void> {
+  const lines = ["usage: facefleet <command> [options]", "", "commands:"];
+  for (const [name, load] of Object.entries(commands)) {
+    const command = await load();
+    lines.push(`  ${name.padEnd(12)} ${command.summary}`);
+  }
+  lines.push("", "Run `facefleet <command> --help` for the options of one command.");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    await printHelp();
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (load === undefined) {
+    process.stderr.write(`facefleet: unknown command '${name}' (see facefleet --help)\n`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest);
+  } catch (error) {
+    process.stderr.write(`facefleet ${name}: ${describeError(error)}\n`);
+    if (process.env.FACEFLEET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return error instanceof FacefleetError ? error.exitCode : 1;
+  }
+}

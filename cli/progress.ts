@@ -1,0 +1,21 @@
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal; elsewhere (CI, pipes) a line every 10%,
+ * so logs stay short.
+ */
+export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+  let lastDecile = -1;
+  return (done, total) => {
+    if (stream.isTTY) {
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      stream.write(`\r${label} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}`);
+      if (done === total) stream.write("\n");
+      return;
+    }
+    const decile = Math.floor((done / total) * 10);
+    if (decile !== lastDecile && (decile > lastDecile || done === total)) {
+      lastDecile = decile;
+      if (total >= 20 || done === total) stream.write(`${label}: ${done}/${total}\n`);
+    }
+  };
+}

@@ -1,0 +1,28 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+
+export const executionProviderSchema = z.enum(["auto", "cpu", "cuda", "tensorrt", "xnnpack"]);
+export type ExecutionProviderChoice = z.infer<typeof executionProviderSchema>;
+export const precisionSchema = z.enum(["auto", "fp32", "int8"]);
+export type PrecisionChoice = z.infer<typeof precisionSchema>;
+
+/** A Jetson (L4T) announces itself in /etc/nv_tegra_release. */
+export function isJetson(): boolean {
+  return existsSync("/etc/nv_tegra_release");
+}
+
+/** Execution providers to try, best first; the CPU provider always closes the list. */
+export function providerCandidates(choice: ExecutionProviderChoice): string[] {
+  if (choice === "cpu") return ["cpu"];
+  if (choice !== "auto") return [choice, "cpu"];
+  if (isJetson()) return ["tensorrt", "cuda", "cpu"];
+  if (existsSync("/dev/nvidia0")) return ["cuda", "cpu"];
+  return ["cpu"];
+}
+
+/** int8 on ARM CPUs (where it pays most), fp32 where an accelerator runs the model or on x86. */
+export function resolvePrecision(choice: PrecisionChoice, provider: string, arch = process.arch): "fp32" | "int8" {
+  if (choice !== "auto") return choice;
+  if (provider !== "cpu" && provider !== "xnnpack") return "fp32";
+  return arch === "arm64" || arch === "arm" ? "int8" : "fp32";
+}

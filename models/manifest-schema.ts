@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits");
+const point = z.tuple([z.number(), z.number()]);
+
+/** How a model file is obtained: downloaded from its upstream URL, or built by a script of the project. */
+const source = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("download"), url: z.url() }),
+  z.object({ kind: z.literal("build"), command: z.string(), from: z.string() }),
+]);
+
+const tensorInput = z.object({
+  name: z.string(),
+  shape: z.array(z.union([z.number().int(), z.string()])),
+  layout: z.literal("NCHW"),
+  channels: z.enum(["RGB", "BGR"]),
+  normalisation: z.string(),
+});
+
+const common = {
+  file: z.string().regex(/^[\w.-]+\.onnx$/, "must be a plain .onnx file name"),
+  sha256,
+  bytes: z.number().int().positive(),
+  precision: z.enum(["fp32", "fp16", "int8"]),
+  input: tensorInput,
+  outputs: z.string(),
+  licence: z.string(),
+  upstream: z.string(),
+  source,
+  accuracy: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  notes: z.string().optional(),
+};
+
+export const detectorModelSchema = z.object({
+  ...common,
+  role: z.literal("detector"),
+  family: z.literal("yunet"),
+  fixedInputSize: z.tuple([z.number().int(), z.number().int()]).nullable(),
+});
+
+export const recognizerModelSchema = z.object({
+  ...common,
+  role: z.literal("recognizer"),
+  family: z.string(),
+  embeddingSize: z.number().int().positive(),
+  /** Where the 5 detector landmarks (right eye, left eye, nose tip, right and left mouth corner) go in the crop. */
+  alignment: z.object({ size: z.number().int().positive(), template: z.array(point).length(5) }),
+  /** Thresholds calibrated on the shared data (bench/accuracy), used when neither config nor CLI sets one. */
+  thresholds: z.object({ cosineDistance: z.number().min(0).max(2), classifierConfidence: z.number().min(0).max(1) }),
+});
+
+export const modelSchema = z.discriminatedUnion("role", [detectorModelSchema, recognizerModelSchema]);
+
+export const manifestSchema = z.object({
+  version: z.literal(1),
+  models: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/), modelSchema),
+  /** Default model id per role and precision. */
+  defaults: z.object({
+    detector: z.object({ fp32: z.string(), int8: z.string() }),
+    recognizer: z.object({ fp32: z.string(), int8: z.string() }),
+  }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ModelEntry = z.infer<typeof modelSchema>;
+export type DetectorModel = z.infer<typeof detectorModelSchema>;
+export type RecognizerModel = z.infer<typeof recognizerModelSchema>;

@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { FacefleetError } from "../cli/errors.js";
+import { formatZodIssue } from "../protocol/format-issue.js";
+import { type DetectorModel, type Manifest, type ModelEntry, manifestSchema, type RecognizerModel } from "./manifest-schema.js";
+
+/** models/manifest.json of this package (next to the sources, one level above dist/models when compiled). */
+export function manifestPath(): string {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const candidates = [`${here}manifest.json`, `${here}../../models/manifest.json`];
+  for (const candidate of candidates) {
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {}
+  }
+  throw new FacefleetError(`models/manifest.json not found next to ${here}`);
+}
+
+let cached: Manifest | undefined;
+
+export function loadManifest(path = manifestPath()): Manifest {
+  if (cached && path === manifestPath()) return cached;
+  const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) throw new FacefleetError(`${path}: ${formatZodIssue(parsed.error)}`);
+  cached = parsed.data;
+  return parsed.data;
+}
+
+export function getModel(id: string, manifest = loadManifest()): ModelEntry & { id: string } {
+  const entry = manifest.models[id];
+  if (!entry) throw new FacefleetError(`unknown model '${id}' (known: ${Object.keys(manifest.models).join(", ")})`);
+  return { ...entry, id };
+}
+
+export function getDetector(id: string, manifest = loadManifest()): DetectorModel & { id: string } {
+  const entry = getModel(id, manifest);
+  if (entry.role !== "detector") throw new FacefleetError(`model '${id}' is a ${entry.role}, not a detector`);
+  return entry;
+}
+
+export function getRecognizer(id: string, manifest = loadManifest()): RecognizerModel & { id: string } {
+  const entry = getModel(id, manifest);
+  if (entry.role !== "recognizer") throw new FacefleetError(`model '${id}' is a ${entry.role}, not a recognizer`);
+  return entry;
+}

@@ -1,0 +1,39 @@
+import * as ort from "onnxruntime-node";
+import { FacefleetError } from "../cli/errors.js";
+import { type ExecutionProviderChoice, providerCandidates } from "./execution-provider.js";
+import type { ModelEntry } from "./manifest-schema.js";
+import { locateVerifiedModel } from "./verify-file.js";
+
+export type SessionOptions = {
+  dirs: readonly string[];
+  executionProvider: ExecutionProviderChoice;
+  /** Threads inside one operator (0 = onnxruntime's default: one per core). */
+  threads: number;
+};
+
+/** A loaded model: its verified file, the onnxruntime session, and the provider it runs on (reported in health). */
+export type ModelSession<M extends ModelEntry & { id: string } = ModelEntry & { id: string }> = {
+  readonly model: M;
+  readonly path: string;
+  readonly provider: string;
+  readonly session: ort.InferenceSession;
+};
+
+export async function openModelSession<M extends ModelEntry & { id: string }>(model: M, options: SessionOptions): Promise<ModelSession<M>> {
+  const path = await locateVerifiedModel(model, options.dirs);
+  const failures: string[] = [];
+  for (const provider of providerCandidates(options.executionProvider)) {
+    try {
+      const session = await ort.InferenceSession.create(path, {
+        executionProviders: [provider],
+        intraOpNumThreads: options.threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: "all",
+      });
+      return { model, path, provider, session };
+    } catch (error) {
+      failures.push(`${provider}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    }
+  }
+  throw new FacefleetError(`cannot load ${model.file}: ${failures.join("; ")}`);
+}

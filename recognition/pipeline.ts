@@ -1,0 +1,96 @@
+import { performance } from "node:perf_hooks";
+import { resolvePrecision } from "../models/execution-provider.js";
+import { getDetector, getRecognizer, loadManifest } from "../models/manifest.js";
+import { modelDirs } from "../models/model-dirs.js";
+import { openModelSession } from "../models/model-session.js";
+import { alignFace } from "./align.js";
+import { decodeImage } from "./decode.js";
+import { FaceDetector } from "./detect.js";
+import { FaceEmbedder } from "./embed.js";
+import type { DetectedFace } from "./face.js";
+import type { RecognizerStamp } from "./gallery.js";
+import type { RgbImage } from "./image.js";
+import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./recognition-settings.js";
+
+/** A detected face, with its embedding when it was large enough to be recognised. */
+export type AnalysedFace = DetectedFace & { embedding: Float32Array | null };
+
+/** Milliseconds per stage for one picture. */
+export type StageTimings = { decode: number; detect: number; align: number; embed: number };
+
+export type Analysis = { image: RgbImage; faces: AnalysedFace[]; timings: StageTimings };
+
+/** decode -> detect -> align -> embed, with both models loaded once. Matching is the caller's (gallery or classifier). */
+export class RecognitionPipeline {
+  private constructor(
+    readonly detector: FaceDetector,
+    readonly embedder: FaceEmbedder,
+    readonly minFaceSize: number,
+  ) {}
+
+  static async load(input: RecognitionSettingsInput = {}): Promise<RecognitionPipeline> {
+    const settings = recognitionSettingsSchema.parse(input);
+    const manifest = loadManifest();
+    const dirs = modelDirs(settings.modelDirs);
+    const sessionOptions = { dirs, executionProvider: settings.executionProvider, threads: settings.threads };
+    // The provider decides the default precision; try the fp32 detector first to learn which provider loads.
+    const detectorProbeId = settings.detector ?? manifest.defaults.detector.fp32;
+    let detectorSession = await openModelSession(getDetector(detectorProbeId, manifest), sessionOptions);
+    const precision = resolvePrecision(settings.precision, detectorSession.provider);
+    if (!settings.detector && precision === "int8") {
+      detectorSession = await openModelSession(getDetector(manifest.defaults.detector.int8, manifest), sessionOptions);
+    }
+    const recognizerId = settings.recognizer ?? manifest.defaults.recognizer[precision];
+    const recognizerSession = await openModelSession(getRecognizer(recognizerId, manifest), sessionOptions);
+    const detector = new FaceDetector(detectorSession, {
+      maxSide: settings.detectMaxSide,
+      scoreThreshold: settings.detectScoreThreshold,
+      nmsThreshold: 0.3,
+      topK: 5000,
+    });
+    const embedder = new FaceEmbedder(recognizerSession);
+    return new RecognitionPipeline(detector, embedder, settings.minFaceSize);
+  }
+
+  get recognizer(): RecognizerStamp {
+    const model = this.embedder.loaded.model;
+    return { family: model.family, modelId: model.id, embeddingSize: model.embeddingSize };
+  }
+
+  /** Calibrated default thresholds of the loaded recognizer. */
+  get thresholds(): { cosineDistance: number; classifierConfidence: number } {
+    return this.embedder.loaded.model.thresholds;
+  }
+
+  /** Which model runs on which execution provider (for `doctor` and health reports). */
+  describe(): { role: string; model: string; provider: string; sha256: string }[] {
+    return [this.detector.loaded, this.embedder.loaded].map((m) => ({
+      role: m.model.role,
+      model: m.model.id,
+      provider: m.provider,
+      sha256: m.model.sha256,
+    }));
+  }
+
+  async analyse(input: Buffer | Uint8Array | string): Promise<Analysis> {
+    const t0 = performance.now();
+    const image = await decodeImage(input);
+    const t1 = performance.now();
+    const { faces, timings } = await this.analyseImage(image);
+    return { image, faces, timings: { ...timings, decode: t1 - t0 } };
+  }
+
+  async analyseImage(image: RgbImage): Promise<{ faces: AnalysedFace[]; timings: StageTimings }> {
+    const t0 = performance.now();
+    const detected = await this.detector.detect(image);
+    const t1 = performance.now();
+    const recognisable = detected.filter((f) => Math.min(f.box.width, f.box.height) >= this.minFaceSize);
+    const crops = recognisable.map((f) => alignFace(image, f.landmarks, this.embedder.loaded.model.alignment));
+    const t2 = performance.now();
+    const embeddings = await this.embedder.embed(crops);
+    const t3 = performance.now();
+    const byFace = new Map(recognisable.map((f, i) => [f, embeddings[i] as Float32Array]));
+    const faces = detected.map((f) => ({ ...f, embedding: byFace.get(f) ?? null }));
+    return { faces, timings: { decode: 0, detect: t1 - t0, align: t2 - t1, embed: t3 - t2 } };
+  }
+}

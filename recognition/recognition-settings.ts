@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { executionProviderSchema, precisionSchema } from "../models/execution-provider.js";
+
+/** How the recognition pipeline runs: shared by the CLI, the agent's config and the benchmarks. */
+export const recognitionSettingsSchema = z.object({
+  /** Model directories (default: FACEFLEET_MODELS, else ~/.local/share/facefleet/models). */
+  modelDirs: z.array(z.string().min(1)).min(1).optional(),
+  executionProvider: executionProviderSchema.default("auto"),
+  precision: precisionSchema.default("auto"),
+  /** Model ids from models/manifest.json; default: the manifest's default for the chosen precision. */
+  detector: z.string().optional(),
+  recognizer: z.string().optional(),
+  /** onnxruntime intra-op threads per model (0 = one per core). */
+  threads: z.number().int().min(0).max(64).default(0),
+  /** Longest side a frame is shrunk to for detection. */
+  detectMaxSide: z.number().int().min(64).max(4096).default(640),
+  detectScoreThreshold: z.number().min(0).max(1).default(0.6),
+  /** Faces smaller than this (shorter box side, original pixels) are reported but not named. */
+  minFaceSize: z.number().min(0).default(20),
+});
+
+export type RecognitionSettings = z.infer<typeof recognitionSettingsSchema>;
+export type RecognitionSettingsInput = z.input<typeof recognitionSettingsSchema>;

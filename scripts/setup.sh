@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what facefleet needs on a fresh Debian/Ubuntu machine (or a developer's laptop) and builds it:
+# system packages, npm dependencies, the TypeScript build, and the model files that are built locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "setup: npm ci"
+npm ci --no-fund --no-audit --loglevel=error
+echo "setup: building TypeScript"
+npm run --silent build
+echo "setup: building models (npm run models:build)"
+npm run --silent models:build
+echo "setup: done"
