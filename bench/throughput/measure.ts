@@ -1,0 +1,92 @@
+/**
+ * One throughput measurement in its own process (so peak RSS is its own): runs the recognition pipeline
+ * with one precision and thread count over a set of pictures and prints one JSON line.
+ *   node dist/bench/throughput/measure.js --precision int8 --threads 1 --set images|video
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
+import { GalleryMatcher } from "../../recognition/match.js";
+import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { examplesDir } from "../support/shared-data.js";
+import { extractFrames } from "../support/video-frames.js";
+
+const { values } = parseArgs({
+  options: { precision: { type: "string", default: "fp32" }, threads: { type: "string", default: "1" }, set: { type: "string", default: "images" } },
+});
+
+function walkImages(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walkImages(path));
+    else if ([".jpg", ".jpeg", ".png"].includes(extname(entry.name).toLowerCase())) out.push(path);
+  }
+  return out;
+}
+
+const inputs: Buffer[] =
+  values.set === "video"
+    ? extractFrames(join(examplesDir, "examples", "short_hamilton_clip.mp4"), 10)
+    : walkImages(join(examplesDir, "examples")).map((p) => readFileSync(p));
+
+const pipeline = await RecognitionPipeline.load({
+  precision: values.precision as "fp32" | "int8",
+  threads: Number(values.threads),
+  executionProvider: "cpu",
+});
+// A gallery of 100 people so matching costs what a small deployment's would.
+const gallery = upsertIdentities(
+  emptyGallery(pipeline.recognizer),
+  Array.from({ length: 100 }, (_, i) => ({
+    name: `person-${i}`,
+    embeddings: [{ vector: Float32Array.from({ length: 128 }, (_, j) => Math.sin(i * 131 + j)), source: "" }],
+  })),
+);
+const matcher = new GalleryMatcher(gallery, 0.5);
+
+// Warm-up: the first runs allocate and pick kernels.
+for (const input of inputs.slice(0, 3)) await pipeline.analyse(input);
+
+const stages = { decode: [] as number[], detect: [] as number[], align: [] as number[], embed: [] as number[], match: [] as number[], total: [] as number[] };
+let faces = 0;
+let embedded = 0;
+const started = performance.now();
+for (const input of inputs) {
+  const t0 = performance.now();
+  const analysis = await pipeline.analyse(input);
+  const t1 = performance.now();
+  for (const face of analysis.faces) if (face.embedding) matcher.match(face.embedding);
+  const t2 = performance.now();
+  faces += analysis.faces.length;
+  embedded += analysis.faces.filter((f) => f.embedding).length;
+  for (const key of ["decode", "detect", "align", "embed"] as const) stages[key].push(analysis.timings[key]);
+  stages.match.push(t2 - t1);
+  stages.total.push(t2 - t0);
+}
+const elapsed = (performance.now() - started) / 1000;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor((s.length - 1) / 2)] as number) : 0;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const summary = Object.fromEntries(
+  Object.entries(stages).map(([k, xs]) => [k, { medianMs: Number(median(xs).toFixed(2)), meanMs: Number(mean(xs).toFixed(2)) }]),
+);
+process.stdout.write(
+  `${JSON.stringify({
+    precision: values.precision,
+    threads: Number(values.threads),
+    set: values.set,
+    pictures: inputs.length,
+    faces,
+    embedded,
+    picturesPerSecond: Number((inputs.length / elapsed).toFixed(2)),
+    embedMsPerFace: Number((stages.embed.reduce((a, b) => a + b, 0) / Math.max(1, embedded)).toFixed(2)),
+    stages: summary,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    models: pipeline.describe().map((m) => m.model),
+  })}\n`,
+);
