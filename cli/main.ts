@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   annotate: async () => (await import("./commands/annotate.js")).annotateCommand,
   models: async () => (await import("./commands/models.js")).modelsCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+  kafka: async () => (await import("./commands/kafka.js")).kafkaCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */
