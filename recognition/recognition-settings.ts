@@ -14,7 +14,7 @@ export const recognitionSettingsSchema = z.object({
   threads: z.number().int().min(0).max(64).default(0),
   /** Longest side a frame is shrunk to for detection. */
   detectMaxSide: z.number().int().min(64).max(4096).default(640),
-  detectScoreThreshold: z.number().min(0).max(1).default(0.6),
+  detectScoreThreshold: z.number().min(0).max(1).default(0.7),
   /** Faces smaller than this (shorter box side, original pixels) are reported but not named. */
   minFaceSize: z.number().min(0).default(20),
 });

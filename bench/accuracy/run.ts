@@ -17,11 +17,12 @@ import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { emptyGallery, type Identity, upsertIdentities } from "../../recognition/gallery.js";
 import { type FaceMatcher, GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes } from "../support/shared-data.js";
+import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes, useBenchModels } from "../support/shared-data.js";
 import { machineDescription } from "../support/machine.js";
 import { type CachedFace, centralFace, FaceCache } from "./face-cache.js";
 import { crossValidatedVerification, type ScoredPair, bestThreshold, accuracyAt } from "./verification.js";
 
+useBenchModels();
 const { values } = parseArgs({
   options: { precision: { type: "string", default: "fp32,int8" }, threads: { type: "string", default: "2" }, out: { type: "string", default: "bench/results/accuracy.json" } },
 });
@@ -47,7 +48,7 @@ async function evaluate(precision: "fp32" | "int8") {
   const recognizer = pipeline.embedder.loaded.model;
   const detector = pipeline.detector.loaded.model;
   const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}`;
-  const cache = new FaceCache(`bench/.cache/faces-${tag}.json`, recognizer.embeddingSize);
+  const cache = new FaceCache(`bench/.cache/faces-${tag}-score${pipeline.detector.settings.scoreThreshold}.json`, recognizer.embeddingSize);
   const lfwCache = new FaceCache(`bench/.cache/lfw-faces-${tag}.json`, recognizer.embeddingSize);
   const lfwEmbedding = async (path: string) => centralFace(await lfwCache.faces(lfwPipeline, path), LFW_SIZE, LFW_SIZE)?.embedding ?? null;
 

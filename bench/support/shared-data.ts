@@ -43,3 +43,8 @@ export function knnTestLabels(): Map<string, string[]> {
   for (const [key, value] of Object.entries(json)) if (value.identities) out.set(join(examplesDir, key), value.identities);
   return out;
 }
+
+/** Benchmarks use the models built by `npm run models:build`, then the shared ones, unless FACEFLEET_MODELS says otherwise. */
+export function useBenchModels(): void {
+  process.env.FACEFLEET_MODELS ??= [join(process.cwd(), ".facefleet", "models"), join(sharedDir, "models")].join(":");
+}

@@ -10,9 +10,10 @@ import { parseArgs } from "node:util";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { GalleryMatcher } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { examplesDir } from "../support/shared-data.js";
+import { examplesDir, useBenchModels } from "../support/shared-data.js";
 import { extractFrames } from "../support/video-frames.js";
 
+useBenchModels();
 const { values } = parseArgs({
   options: { precision: { type: "string", default: "fp32" }, threads: { type: "string", default: "1" }, set: { type: "string", default: "images" } },
 });

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Build facefleet's ONNX models into .facefleet/models/:
+#   face_api_resnet_v1.onnx        fp32 128-d face descriptor, exported from @vladmandic/face-api's weights
+#   face_api_resnet_v1_int8.onnx   static int8 (QDQ U8S8 per-channel), calibrated on ~200 LFW chips
+#   yunet_s_dynamic_int8.onnx      static int8 YuNet detector, calibrated on face_recognition_examples + 50 LFW
+# A step is skipped when its output exists and its sha256 equals the value in the table below.
+# Needs: python3.11 (python3 -m venv), node_modules installed (npm ci), the shared data folder
+# ($(git rev-parse --show-toplevel)/../shared, override with FACEFLEET_SHARED=/path/to/shared).
+# Usage: bash models/build.sh            (PYTHON=python3.11 to choose the interpreter)
+set -euo pipefail
+
+# ---- expected sha256 of each output (measured with models/export/requirements.txt, x86-64) ----
+declare -A EXPECTED=(
+  [face_api_resnet_v1.onnx]=664c11e12fc09125a175ca0cef00ccdeb651513bce2e6f3096729629ebafc8a8
+  [face_api_resnet_v1_int8.onnx]=bff01442ea476d8fe6c953f5f7c84dc6b9a548131b36b3dd7b52608af95e4320
+  [yunet_s_dynamic_int8.onnx]=e54e6cd64dae018d2ab2bfb955cbb8db6733b4f164b331f3cbb70a09ec271d72
+)
+
+ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null \
+  || (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd))"
+SHARED="${FACEFLEET_SHARED:-$ROOT/../shared}"
+EXPORT_DIR="$ROOT/models/export"
+VENV="$ROOT/.facefleet/venv"
+OUT_DIR="$ROOT/.facefleet/models"
+FACE_API_MODEL_DIR="$ROOT/node_modules/@vladmandic/face-api/model"
+YUNET_SRC="$SHARED/models/yunet_s_dynamic.onnx"
+LFW_IMAGES="$SHARED/data/lfw_dev/images"
+EXAMPLES="$SHARED/data/face_recognition_examples"
+PYTHON="${PYTHON:-python3}"
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'models/build.sh: error: %s\n' "$*" >&2; exit 1; }
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+TMP_FILES=()
+cleanup() { if ((${#TMP_FILES[@]})); then rm -f "${TMP_FILES[@]}"; fi; }
+trap cleanup EXIT
+
+# is_current NAME: output exists and matches the table
+is_current() {
+  local f="$OUT_DIR/$1"
+  [[ -f "$f" ]] || return 1
+  local got; got="$(sha256 "$f")"
+  if [[ "$got" == "${EXPECTED[$1]}" ]]; then
+    printf '    %s is up to date (sha256 %s), skipping\n' "$1" "$got"
+    return 0
+  fi
+  printf '    %s exists but sha256 %s != expected %s, rebuilding\n' "$1" "$got" "${EXPECTED[$1]}"
+  return 1
+}
+
+# finish NAME TMP: check the fresh file against the table, then move it into place atomically
+finish() {
+  local name="$1" tmp="$2" got
+  got="$(sha256 "$tmp")"
+  mv -f "$tmp" "$OUT_DIR/$name"
+  if [[ "$got" == "${EXPECTED[$name]}" ]]; then
+    printf '    %s ok (sha256 %s)\n' "$name" "$got"
+  else
+    printf '    WARNING: %s sha256 %s differs from the expected %s\n' "$name" "$got" "${EXPECTED[$name]}" >&2
+    printf '    (different package versions or CPU? int8 calibration ranges can differ in the last bit across CPUs;\n' >&2
+    printf '     update the table in models/build.sh if this build is the new reference)\n' >&2
+  fi
+}
+
+tmp_for() { local t="$OUT_DIR/.$1.partial-$$.onnx"; TMP_FILES+=("$t"); printf '%s' "$t"; }
+
+# ---- checks ----
+[[ -f "$FACE_API_MODEL_DIR/face_recognition_model-weights_manifest.json" ]] \
+  || die "$FACE_API_MODEL_DIR not found: run 'npm ci' first"
+[[ -d "$SHARED" ]] || die "shared folder $SHARED not found (set FACEFLEET_SHARED)"
+[[ -f "$YUNET_SRC" ]] || die "$YUNET_SRC not found"
+[[ -d "$LFW_IMAGES" ]] || die "$LFW_IMAGES not found"
+[[ -d "$EXAMPLES" ]] || die "$EXAMPLES not found"
+mkdir -p "$OUT_DIR"
+
+# ---- (a) python venv ----
+say "[1/4] python venv $VENV"
+REQ="$EXPORT_DIR/requirements.txt"
+STAMP="$VENV/.facefleet-requirements.sha256"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  command -v "$PYTHON" >/dev/null || die "$PYTHON not found (set PYTHON=python3.11)"
+  printf '    creating venv with %s (%s)\n' "$PYTHON" "$("$PYTHON" --version 2>&1)"
+  "$PYTHON" -m venv "$VENV"
+fi
+if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$(sha256 "$REQ")" ]]; then
+  printf '    pip install -r %s\n' "${REQ#"$ROOT"/}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"
+  sha256 "$REQ" > "$STAMP"
+else
+  printf '    requirements already installed\n'
+fi
+PY="$VENV/bin/python"
+
+# ---- (b) export fp32 recognizer ----
+NAME=face_api_resnet_v1.onnx
+say "[2/4] export $NAME from @vladmandic/face-api"
+if ! is_current "$NAME"; then
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/export_face_api_recognizer.py" --weights-dir "$FACE_API_MODEL_DIR" --out "$T"
+  finish "$NAME" "$T"
+fi
+
+# ---- (c) int8 recognizer ----
+NAME=face_api_resnet_v1_int8.onnx
+say "[3/4] quantize $NAME (calibration: 200 LFW chips)"
+if ! is_current "$NAME"; then
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind recognizer --model "$OUT_DIR/face_api_resnet_v1.onnx" \
+    --out "$T" --images "$LFW_IMAGES" --count 200
+  finish "$NAME" "$T"
+fi
+
+# ---- (c) int8 detector ----
+NAME=yunet_s_dynamic_int8.onnx
+say "[4/4] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
+if ! is_current "$NAME"; then
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind detector --model "$YUNET_SRC" \
+    --out "$T" --images "$EXAMPLES" "$LFW_IMAGES" --count 50
+  finish "$NAME" "$T"
+fi
+
+say "done: $(cd "$OUT_DIR" && ls -1 face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx | tr '\n' ' ')"
