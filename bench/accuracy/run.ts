@@ -12,19 +12,23 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression } from "../../recognition/classifier.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression } from "../../recognition/classifier.js";
 import { emptyGallery, type Identity, upsertIdentities } from "../../recognition/gallery.js";
 import { type FaceMatcher, GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes, useBenchModels } from "../support/shared-data.js";
 import { machineDescription } from "../support/machine.js";
+import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes, useBenchModels } from "../support/shared-data.js";
 import { type CachedFace, centralFace, FaceCache } from "./face-cache.js";
-import { crossValidatedVerification, type ScoredPair, bestThreshold, accuracyAt } from "./verification.js";
+import { accuracyAt, bestThreshold, crossValidatedVerification, type ScoredPair } from "./verification.js";
 
 useBenchModels();
 const { values } = parseArgs({
-  options: { precision: { type: "string", default: "fp32,int8" }, threads: { type: "string", default: "2" }, out: { type: "string", default: "bench/results/accuracy.json" } },
+  options: {
+    precision: { type: "string", default: "fp32,int8" },
+    threads: { type: "string", default: "2" },
+    out: { type: "string", default: "bench/results/accuracy.json" },
+  },
 });
 const precisions = (values.precision as string).split(",") as ("fp32" | "int8")[];
 const threads = Number(values.threads);
@@ -67,12 +71,22 @@ async function evaluate(precision: "fp32" | "int8") {
   }
   const knnGallery = upsertIdentities(emptyGallery(pipeline.recognizer), identities);
   const knnScore = async (matcher: FaceMatcher) => {
-    let labelled = 0, correct = 0, wrong = 0, missed = 0;
+    let labelled = 0,
+      correct = 0,
+      wrong = 0,
+      missed = 0;
     for (const [path, labels] of knnTestLabels()) {
       const faces = await cache.faces(pipeline, path);
-      const named = new Set(faces.filter((f) => f.embedding).map((f) => matcher.match(f.embedding as Float32Array).identity).filter((n) => n !== UNKNOWN));
+      const named = new Set(
+        faces
+          .filter((f) => f.embedding)
+          .map((f) => matcher.match(f.embedding as Float32Array).identity)
+          .filter((n) => n !== UNKNOWN),
+      );
       labelled += labels.length;
-      for (const label of labels) if (named.has(label)) correct++; else missed++;
+      for (const label of labels)
+        if (named.has(label)) correct++;
+        else missed++;
       for (const name of named) if (!labels.includes(name)) wrong++;
     }
     return { labelledFaces: labelled, correct, wrongNames: wrong, missed, top1: correct / labelled };
@@ -118,11 +132,27 @@ async function evaluate(precision: "fp32" | "int8") {
   }
   await lfwCache.save();
   await cache.save();
-  const openSet = (matcher: FaceMatcher) => {
-    let enrolled = 0, correct = 0, wrongName = 0, enrolledRejected = 0, unknown = 0, unknownRejected = 0, falseAccept = 0, failures = 0;
-    for (const { probe, embedding } of probeEmbeddings) {
-      const identity = embedding ? matcher.match(embedding).identity : UNKNOWN;
-      if (!embedding) failures++;
+  // Each probe is matched once with no threshold; the sweeps below only re-apply thresholds to these answers.
+  type RawAnswer = { name: string; value: number } | null;
+  const answers = (matcher: FaceMatcher): RawAnswer[] =>
+    probeEmbeddings.map(({ embedding }) => {
+      if (!embedding) return null;
+      const m = matcher.match(embedding);
+      return { name: m.identity, value: "distance" in m ? m.distance : m.confidence };
+    });
+  const openSet = (raw: RawAnswer[], accept: (value: number) => boolean) => {
+    let enrolled = 0,
+      correct = 0,
+      wrongName = 0,
+      enrolledRejected = 0,
+      unknown = 0,
+      unknownRejected = 0,
+      falseAccept = 0,
+      failures = 0;
+    probeEmbeddings.forEach(({ probe }, i) => {
+      const answer = raw[i];
+      const identity = answer && accept(answer.value) ? answer.name : UNKNOWN;
+      if (!answer) failures++;
       if (probe.enrolled) {
         enrolled++;
         if (identity === probe.identity) correct++;
@@ -133,7 +163,7 @@ async function evaluate(precision: "fp32" | "int8") {
         if (identity === UNKNOWN) unknownRejected++;
         else falseAccept++;
       }
-    }
+    });
     return {
       enrolledProbes: enrolled,
       top1: correct / enrolled,
@@ -146,28 +176,43 @@ async function evaluate(precision: "fp32" | "int8") {
       detectionFailures: failures,
     };
   };
-  // Classifier confidence threshold: the one with the best open-set accuracy on the LFW probes.
   process.stderr.write(`${precision}: training the classifier on ${samples.length} gallery faces of ${lfwIdentities.size} identities\n`);
   const lfwClassifier = trainLogisticRegression(samples, pipeline.recognizer);
+  const classifierAnswers = answers(new ClassifierMatcher(lfwClassifier, 0));
+  const distanceAnswers = answers(new GalleryMatcher(lfwGalleryFile, Number.POSITIVE_INFINITY));
+  // Classifier confidence threshold: the one with the best open-set accuracy on the LFW probes.
   let bestConfidence = { threshold: 0.5, openSetAccuracy: -1 };
-  for (let t = 0.02; t < 0.99; t += 0.01) {
-    const r = openSet(new ClassifierMatcher(lfwClassifier, t));
-    if (r.openSetAccuracy > bestConfidence.openSetAccuracy) bestConfidence = { threshold: Number(t.toFixed(2)), openSetAccuracy: r.openSetAccuracy };
+  for (let t = 0.01; t < 0.99; t += 0.01) {
+    const r = openSet(classifierAnswers, (c) => c >= t);
+    if (r.openSetAccuracy > bestConfidence.openSetAccuracy)
+      bestConfidence = { threshold: Number(t.toFixed(2)), openSetAccuracy: r.openSetAccuracy };
   }
   let bestOpenSetDistance = { threshold: 0, openSetAccuracy: -1 };
-  for (let t = 0.2; t < 0.8; t += 0.005) {
-    const r = openSet(new GalleryMatcher(lfwGalleryFile, t));
-    if (r.openSetAccuracy > bestOpenSetDistance.openSetAccuracy) bestOpenSetDistance = { threshold: Number(t.toFixed(3)), openSetAccuracy: r.openSetAccuracy };
+  for (let t = 0.01; t < 0.3; t += 0.0025) {
+    const r = openSet(distanceAnswers, (d) => d <= t);
+    if (r.openSetAccuracy > bestOpenSetDistance.openSetAccuracy)
+      bestOpenSetDistance = { threshold: Number(t.toFixed(4)), openSetAccuracy: r.openSetAccuracy };
   }
-  const distanceThreshold = Number(calibrated.threshold.toFixed(4));
+  const distanceThreshold = bestOpenSetDistance.threshold;
   const knnClassifier = trainLogisticRegression(
     knnGallery.identities.flatMap((i) => i.embeddings.map((e) => ({ label: i.name, vector: e.vector }))),
     pipeline.recognizer,
   );
+  const curve = (raw: RawAnswer[], thresholds: number[], accept: (t: number) => (v: number) => boolean) =>
+    thresholds.map((t) => {
+      const r = openSet(raw, accept(t));
+      return { threshold: t, top1: r.top1, unknownRejection: r.unknownRejection, openSetAccuracy: r.openSetAccuracy };
+    });
+  const steps = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Number((from + i * step).toFixed(4)));
   return {
     precision,
     models: pipeline.describe(),
-    thresholds: { cosineDistance: distanceThreshold, classifierConfidence: bestConfidence.threshold, openSetBestCosineDistance: bestOpenSetDistance.threshold },
+    thresholds: {
+      cosineDistance: distanceThreshold,
+      classifierConfidence: bestConfidence.threshold,
+      verificationBestCosineDistance: Number(calibrated.threshold.toFixed(4)),
+    },
     knn: {
       rejectedTrainingPictures: knnRejected,
       distance: await knnScore(new GalleryMatcher(knnGallery, distanceThreshold)),
@@ -184,16 +229,22 @@ async function evaluate(precision: "fp32" | "int8") {
     lfwIdentification: {
       galleryPictures: galleryRows.length,
       galleryDetectionFailures: galleryFailures,
-      distance: openSet(new GalleryMatcher(lfwGalleryFile, distanceThreshold)),
-      distanceAtOpenSetBest: openSet(new GalleryMatcher(lfwGalleryFile, bestOpenSetDistance.threshold)),
-      classifier: openSet(new ClassifierMatcher(lfwClassifier, bestConfidence.threshold)),
+      distance: openSet(distanceAnswers, (d) => d <= distanceThreshold),
+      classifier: openSet(classifierAnswers, (c) => c >= bestConfidence.threshold),
+      distanceCurve: curve(distanceAnswers, steps(0.04, 0.12, 0.005), (t) => (d) => d <= t),
+      classifierCurve: curve(classifierAnswers, steps(0.05, 0.95, 0.05), (t) => (c) => c >= t),
     },
   };
 }
 
 const results = [];
 for (const precision of precisions) results.push(await evaluate(precision));
-const report = { generatedAt: new Date().toISOString(), command: `npm run bench:accuracy -- --precision ${precisions.join(",")} --threads ${threads}`, machine: machineDescription(), results };
+const report = {
+  generatedAt: new Date().toISOString(),
+  command: `npm run bench:accuracy -- --precision ${precisions.join(",")} --threads ${threads}`,
+  machine: machineDescription(),
+  results,
+};
 await writeFileAtomic(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`wrote ${values.out}\n`);
 for (const r of results) {
@@ -201,4 +252,5 @@ for (const r of results) {
     `${r.precision}: knn top-1 ${(100 * r.knn.distance.top1).toFixed(1)}% | LFW verification ${(100 * r.lfwVerification.accuracy).toFixed(2)}% ± ${(100 * r.lfwVerification.std).toFixed(2)} | open-set top-1 ${(100 * r.lfwIdentification.distance.top1).toFixed(1)}%, unknown rejected ${(100 * r.lfwIdentification.distance.unknownRejection).toFixed(1)}% | thresholds ${JSON.stringify(r.thresholds)}\n`,
   );
 }
+
 export type { CachedFace };

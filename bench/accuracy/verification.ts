@@ -29,7 +29,14 @@ export function crossValidatedVerification(pairs: readonly ScoredPair[]) {
   const folds = [...new Set(pairs.map((p) => p.fold))].sort((a, b) => a - b);
   const perFold = folds.map((fold) => {
     const { threshold } = bestThreshold(pairs.filter((p) => p.fold !== fold));
-    return { fold, threshold, accuracy: accuracyAt(pairs.filter((p) => p.fold === fold), threshold) };
+    return {
+      fold,
+      threshold,
+      accuracy: accuracyAt(
+        pairs.filter((p) => p.fold === fold),
+        threshold,
+      ),
+    };
   });
   const mean = perFold.reduce((s, f) => s + f.accuracy, 0) / perFold.length;
   const std = Math.sqrt(perFold.reduce((s, f) => s + (f.accuracy - mean) ** 2, 0) / perFold.length);

@@ -1,4 +1,10 @@
-import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression, writeClassifier } from "../../recognition/classifier.js";
+import {
+  ClassifierMatcher,
+  defaultTrainingOptions,
+  type LabelledEmbedding,
+  trainLogisticRegression,
+  writeClassifier,
+} from "../../recognition/classifier.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { holdOutLastPerIdentity } from "../../recognition/holdout-split.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
@@ -15,8 +21,8 @@ Prints the accuracy on held-out pictures (the last picture of each identity with
 trains on all pictures and writes FILE atomically.
 
   --classifier FILE   output
-  --l2 L              L2 regularisation (default 0.001)
-  --iterations N      gradient steps (default 400)
+  --l2 L              L2 regularisation (default 0.00001)
+  --iterations N      gradient steps (default 200)
 
 ${recognitionOptionsHelp}`;
 
@@ -36,8 +42,8 @@ export const trainCommand: Command = {
     }
     if (positionals.length !== 1) throw new UsageError("expected exactly one DIR (see facefleet train --help)");
     const output = requireString(values, "classifier");
-    const l2 = parseNumberOption("l2", values.l2, 0, 10) ?? 1e-3;
-    const iterations = parseNumberOption("iterations", values.iterations, 1, 100_000) ?? 400;
+    const l2 = parseNumberOption("l2", values.l2, 0, 10) ?? defaultTrainingOptions.l2;
+    const iterations = parseNumberOption("iterations", values.iterations, 1, 100_000) ?? defaultTrainingOptions.iterations;
     const sources = await listEnrollmentSources(positionals[0] as string);
     const pipeline = await RecognitionPipeline.load(recognitionSettingsFromOptions(values));
     const result = await embedEnrollmentSources(pipeline, sources, createProgress("embed"));
@@ -45,7 +51,7 @@ export const trainCommand: Command = {
     const samples: LabelledEmbedding[] = result.identities.flatMap((i) => i.embeddings.map((e) => ({ label: i.name, vector: e.vector })));
     if (result.identities.length < 2)
       throw new FacefleetError(`a classifier needs at least 2 identities with usable pictures, found ${result.identities.length}`);
-    const options = { l2, iterations: Math.round(iterations), learningRate: 0.5 };
+    const options = { ...defaultTrainingOptions, l2, iterations: Math.round(iterations) };
     const { train, heldOut } = holdOutLastPerIdentity(samples);
     const trainedClasses = new Set(train.map((s) => s.label));
     if (heldOut.length > 0 && trainedClasses.size >= 2) {

@@ -35,8 +35,14 @@ test("identify --json: one line per picture as DESIGN.md shows; a truncated JPEG
   const images = [exampleImage("obama2.jpg"), truncated, exampleImage("biden.jpg"), exampleImage("two_people.jpg")];
   const result = await runCli(["identify", ...images, "--gallery", gallery, "--json"]);
   assert.equal(result.code, 1);
-  const lines = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.image), images);
+  const lines = result.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.image),
+    images,
+  );
   const [obama2, broken, biden, two] = lines;
   assert.equal(obama2.faces.length, 1);
   assert.equal(obama2.faces[0].identity, "obama");

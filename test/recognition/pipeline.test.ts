@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import sharp from "sharp";
-import { GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
+import { GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { exampleImage, useTestModels } from "../support/paths.js";
 
