@@ -15,7 +15,11 @@ import { extractFrames } from "../support/video-frames.js";
 
 useBenchModels();
 const { values } = parseArgs({
-  options: { precision: { type: "string", default: "fp32" }, threads: { type: "string", default: "1" }, set: { type: "string", default: "images" } },
+  options: {
+    precision: { type: "string", default: "fp32" },
+    threads: { type: "string", default: "1" },
+    set: { type: "string", default: "images" },
+  },
 });
 
 function walkImages(dir: string): string[] {
@@ -51,7 +55,14 @@ const matcher = new GalleryMatcher(gallery, 0.5);
 // Warm-up: the first runs allocate and pick kernels.
 for (const input of inputs.slice(0, 3)) await pipeline.analyse(input);
 
-const stages = { decode: [] as number[], detect: [] as number[], align: [] as number[], embed: [] as number[], match: [] as number[], total: [] as number[] };
+const stages = {
+  decode: [] as number[],
+  detect: [] as number[],
+  align: [] as number[],
+  embed: [] as number[],
+  match: [] as number[],
+  total: [] as number[],
+};
 let faces = 0;
 let embedded = 0;
 const started = performance.now();

@@ -25,11 +25,18 @@ type Measurement = {
   peakRssMiB: number;
 };
 
-const env = { ...process.env, FACEFLEET_MODELS: process.env.FACEFLEET_MODELS ?? [".facefleet/models", join(sharedDir, "models")].join(delimiter) };
+const env = {
+  ...process.env,
+  FACEFLEET_MODELS: process.env.FACEFLEET_MODELS ?? [".facefleet/models", join(sharedDir, "models")].join(delimiter),
+};
 
 function measure(precision: string, threads: number, set: string): Measurement {
   process.stderr.write(`measuring ${precision}, ${threads} thread(s), ${set}\n`);
-  const out = execFileSync(process.execPath, ["dist/bench/throughput/measure.js", "--precision", precision, "--threads", String(threads), "--set", set], { env });
+  const out = execFileSync(
+    process.execPath,
+    ["dist/bench/throughput/measure.js", "--precision", precision, "--threads", String(threads), "--set", set],
+    { env },
+  );
   return JSON.parse(out.toString());
 }
 
@@ -37,7 +44,10 @@ function measure(precision: string, threads: number, set: string): Measurement {
 function peakRssOfCommand(command: string[]): { peakRssMiB: number; seconds: number } {
   const wrapper =
     "import resource,subprocess,sys,time\nt=time.time()\nsubprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.time()-t)";
-  const [kib, seconds] = execFileSync("python3", ["-c", wrapper, ...command], { env }).toString().trim().split(" ");
+  const [kib, seconds] = execFileSync("python3", ["-c", wrapper, ...command], { env })
+    .toString()
+    .trim()
+    .split(" ");
   return { peakRssMiB: Math.round(Number(kib) / 1024), seconds: Number(Number(seconds).toFixed(1)) };
 }
 
@@ -48,23 +58,67 @@ function baselineSpeed(): Record<string, unknown> | null {
     return null;
   }
   process.stderr.write("baseline: face_recognition speed on the same pictures\n");
-  execFileSync(python, ["bench/baseline/face_recognition_eval.py", "speed", "--out", "bench/results/baseline-speed.json"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(python, ["bench/baseline/face_recognition_eval.py", "speed", "--out", "bench/results/baseline-speed.json"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   return JSON.parse(readFileSync("bench/results/baseline-speed.json", "utf8"));
 }
 
 const measurements: Measurement[] = [];
-for (const set of ["images", "video"]) for (const precision of ["fp32", "int8"]) for (const threads of [1, 2]) measurements.push(measure(precision, threads, set));
+for (const set of ["images", "video"])
+  for (const precision of ["fp32", "int8"]) for (const threads of [1, 2]) measurements.push(measure(precision, threads, set));
 
-const hundred = lfwProbes().slice(0, 100).map((p) => p.path);
+const hundred = lfwProbes()
+  .slice(0, 100)
+  .map((p) => p.path);
 const gallery = "bench/.cache/throughput-gallery.json";
-execFileSync(process.execPath, ["bin/facefleet.js", "enroll", join(sharedDir, "data", "face_recognition_examples", "examples", "knn_examples", "train"), "--gallery", gallery, "--precision", "int8"], { env, stdio: "ignore" });
+execFileSync(
+  process.execPath,
+  [
+    "bin/facefleet.js",
+    "enroll",
+    join(sharedDir, "data", "face_recognition_examples", "examples", "knn_examples", "train"),
+    "--gallery",
+    gallery,
+    "--precision",
+    "int8",
+  ],
+  { env, stdio: "ignore" },
+);
 const identify100 = {
-  int8: peakRssOfCommand([process.execPath, "bin/facefleet.js", "identify", ...hundred, "--gallery", gallery, "--json", "--precision", "int8"]),
-  fp32: peakRssOfCommand([process.execPath, "bin/facefleet.js", "identify", ...hundred, "--gallery", gallery, "--json", "--precision", "fp32"]),
+  int8: peakRssOfCommand([
+    process.execPath,
+    "bin/facefleet.js",
+    "identify",
+    ...hundred,
+    "--gallery",
+    gallery,
+    "--json",
+    "--precision",
+    "int8",
+  ]),
+  fp32: peakRssOfCommand([
+    process.execPath,
+    "bin/facefleet.js",
+    "identify",
+    ...hundred,
+    "--gallery",
+    gallery,
+    "--json",
+    "--precision",
+    "fp32",
+  ]),
 };
 const baseline = baselineSpeed();
 
-const result = { generatedAt: new Date().toISOString(), command: "npm run bench:throughput", machine: machineDescription(), measurements, identify100, baseline };
+const result = {
+  generatedAt: new Date().toISOString(),
+  command: "npm run bench:throughput",
+  machine: machineDescription(),
+  measurements,
+  identify100,
+  baseline,
+};
 await writeFileAtomic("bench/results/throughput.json", `${JSON.stringify(result, null, 2)}\n`);
 
 const lines = [
@@ -88,16 +142,19 @@ const int8vsfp32 = (set: string, threads: number) => {
   const i = measurements.find((m) => m.set === set && m.precision === "int8" && m.threads === threads);
   return f && i ? (f.embedMsPerFace / i.embedMsPerFace).toFixed(2) : "n/a";
 };
-lines.push(`int8 embed speed-up over fp32 (ms per face, same run): images ${int8vsfp32("images", 1)}x at 1 thread, ${int8vsfp32("images", 2)}x at 2 threads; video ${int8vsfp32("video", 1)}x / ${int8vsfp32("video", 2)}x.`, "");
+lines.push(
+  `int8 embed speed-up over fp32 (ms per face, same run): images ${int8vsfp32("images", 1)}x at 1 thread, ${int8vsfp32("images", 2)}x at 2 threads; video ${int8vsfp32("video", 1)}x / ${int8vsfp32("video", 2)}x.`,
+  "",
+);
 if (baseline) {
-  const b = baseline as { images?: { images_per_second?: number }; video?: { images_per_second?: number } } & Record<string, unknown>;
+  const b = baseline as { examples_images?: { images_per_s?: number }; video?: { images_per_s?: number } } & Record<string, unknown>;
   const ratio = (set: "images" | "video", fps: number | undefined) => {
     const best = Math.max(...measurements.filter((m) => m.set === set).map((m) => m.picturesPerSecond));
     return fps ? `${(best / fps).toFixed(1)}x (facefleet best ${best} vs face_recognition ${fps.toFixed(2)} pictures/s)` : "n/a";
   };
   lines.push("## Against face_recognition 1.3.0 (dlib HOG + ResNet), same machine, same run", "");
-  lines.push(`- images: ${ratio("images", b.images?.images_per_second)}`);
-  lines.push(`- video frames: ${ratio("video", b.video?.images_per_second)}`);
+  lines.push(`- images: ${ratio("images", b.examples_images?.images_per_s)}`);
+  lines.push(`- video frames: ${ratio("video", b.video?.images_per_s)}`);
   lines.push("", "Baseline details: bench/results/baseline-speed.json.", "");
 }
 await writeFileAtomic("bench/results/throughput.md", `${lines.join("\n")}\n`);
