@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Command>> = {
   models: async () => (await import("./commands/models.js")).modelsCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
   kafka: async () => (await import("./commands/kafka.js")).kafkaCommand,
+  topics: async () => (await import("./commands/topics.js")).topicsCommand,
+  produce: async () => (await import("./commands/produce.js")).produceCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */

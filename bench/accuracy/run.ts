@@ -9,6 +9,7 @@
  *
  *   npm run bench:accuracy [-- --precision fp32,int8 --threads 2]
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -51,7 +52,8 @@ async function evaluate(precision: "fp32" | "int8") {
   const lfwPipeline = await RecognitionPipeline.load({ precision, executionProvider: "cpu", threads, detectScoreThreshold: 0.3 });
   const recognizer = pipeline.embedder.loaded.model;
   const detector = pipeline.detector.loaded.model;
-  const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}`;
+  const alignment = createHash("sha256").update(JSON.stringify(recognizer.alignment)).digest("hex").slice(0, 8);
+  const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}-align${alignment}`;
   const cache = new FaceCache(`bench/.cache/faces-${tag}-score${pipeline.detector.settings.scoreThreshold}.json`, recognizer.embeddingSize);
   const lfwCache = new FaceCache(`bench/.cache/lfw-faces-${tag}.json`, recognizer.embeddingSize);
   const lfwEmbedding = async (path: string) => centralFace(await lfwCache.faces(lfwPipeline, path), LFW_SIZE, LFW_SIZE)?.embedding ?? null;
@@ -205,6 +207,9 @@ async function evaluate(precision: "fp32" | "int8") {
     });
   const steps = (from: number, to: number, step: number) =>
     Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Number((from + i * step).toFixed(4)));
+  const knnDistance = await knnScore(new GalleryMatcher(knnGallery, distanceThreshold));
+  const knnClassifierScore = await knnScore(new ClassifierMatcher(knnClassifier, bestConfidence.threshold));
+  await cache.save();
   return {
     precision,
     models: pipeline.describe(),
@@ -215,8 +220,8 @@ async function evaluate(precision: "fp32" | "int8") {
     },
     knn: {
       rejectedTrainingPictures: knnRejected,
-      distance: await knnScore(new GalleryMatcher(knnGallery, distanceThreshold)),
-      classifier: await knnScore(new ClassifierMatcher(knnClassifier, bestConfidence.threshold)),
+      distance: knnDistance,
+      classifier: knnClassifierScore,
     },
     lfwVerification: {
       pairs: scored.length,

@@ -21,7 +21,7 @@ Prints the accuracy on held-out pictures (the last picture of each identity with
 trains on all pictures and writes FILE atomically.
 
   --classifier FILE   output
-  --l2 L              L2 regularisation (default 0.00001)
+  --l2 L              L2 regularisation (default 0.001)
   --iterations N      gradient steps (default 200)
 
 ${recognitionOptionsHelp}`;

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+export const DETECTION_SCHEMA_VERSION = 1;
+
+const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const detectedFaceSchema = z.object({
+  box,
+  score: z.number().min(0).max(1),
+  landmarks: z.array(z.tuple([z.number(), z.number()])).length(5),
+  identity: z.string().min(1),
+  distance: z.number().optional(),
+  confidence: z.number().optional(),
+  trackId: z.string().nullable(),
+});
+
+/** One record on facefleet.detections per frame (key = camera id). */
+export const detectionSchema = z.object({
+  schemaVersion: z.literal(DETECTION_SCHEMA_VERSION),
+  camera: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  captureTime: z.number().int().positive(),
+  doneTime: z.number().int().positive(),
+  agent: z.string().min(1),
+  partition: z.number().int().nonnegative(),
+  offset: z.string().regex(/^\d+$/),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  faces: z.array(detectedFaceSchema),
+  models: z.object({ detector: z.string(), recognizer: z.string() }),
+  galleryVersion: z.number().int().nonnegative(),
+  timingsMs: z.object({
+    queue: z.number().nonnegative(),
+    decode: z.number().nonnegative(),
+    detect: z.number().nonnegative(),
+    align: z.number().nonnegative(),
+    embed: z.number().nonnegative(),
+    match: z.number().nonnegative(),
+    track: z.number().nonnegative(),
+    total: z.number().nonnegative(),
+  }),
+});
+
+export type Detection = z.infer<typeof detectionSchema>;
+export type DetectionFace = z.infer<typeof detectedFaceSchema>;
