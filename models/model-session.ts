@@ -16,6 +16,8 @@ export type ModelSession<M extends ModelEntry & { id: string } = ModelEntry & { 
   readonly model: M;
   readonly path: string;
   readonly provider: string;
+  /** Providers tried before `provider` and why each failed (a Jetson without TensorRT, a missing CUDA library). */
+  readonly skipped: string[];
   readonly session: ort.InferenceSession;
 };
 
@@ -29,8 +31,10 @@ export async function openModelSession<M extends ModelEntry & { id: string }>(mo
         intraOpNumThreads: options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: "all",
+        // A provider that cannot load is expected on most devices: say why in `skipped`, not on stderr.
+        logSeverityLevel: provider === "cpu" ? 2 : 4,
       });
-      return { model, path, provider, session };
+      return { model, path, provider, skipped: failures, session };
     } catch (error) {
       failures.push(`${provider}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
     }

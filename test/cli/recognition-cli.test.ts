@@ -124,3 +124,16 @@ test("train a classifier on the knn examples and identify with it (confidence in
   assert.ok(face.confidence > 0 && face.confidence <= 1);
   assert.equal(face.distance, undefined);
 });
+
+test("doctor reports the provider each model runs on, and why a requested accelerator was skipped", async () => {
+  const result = await runCli(["doctor", "--provider", "cuda", "--json"]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.providersToTry, ["cuda", "cpu"]);
+  for (const model of report.models) {
+    // Where CUDA's libraries are missing (this package ships none) the CPU runs it and the reason is kept.
+    if (model.provider === "cpu") assert.match(model.skipped[0], /^cuda: /);
+    else assert.equal(model.provider, "cuda");
+  }
+  assert.equal(result.stderr, "", "a provider that cannot load is reported in the result, not as log noise");
+});
