@@ -4,6 +4,10 @@ import { type ExecutionProviderChoice, providerCandidates } from "./execution-pr
 import type { ModelEntry } from "./manifest-schema.js";
 import { locateVerifiedModel } from "./verify-file.js";
 
+// onnxruntime's own logger prints a provider that fails to load (no CUDA library on this device) as an error
+// on stderr; facefleet reports it in `skipped` instead, and every real failure is thrown.
+ort.env.logLevel = "fatal";
+
 export type SessionOptions = {
   dirs: readonly string[];
   executionProvider: ExecutionProviderChoice;
@@ -31,8 +35,6 @@ export async function openModelSession<M extends ModelEntry & { id: string }>(mo
         intraOpNumThreads: options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: "all",
-        // A provider that cannot load is expected on most devices: say why in `skipped`, not on stderr.
-        logSeverityLevel: provider === "cpu" ? 2 : 4,
       });
       return { model, path, provider, skipped: failures, session };
     } catch (error) {
