@@ -20,6 +20,14 @@ echo "setup: npm ci"
 npm ci --no-fund --no-audit --loglevel=error
 echo "setup: building TypeScript"
 npm run --silent build
+if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then
+  echo "setup: building node-v4l2camera with the project's Node 20 patch"
+  if ! bash agent/capture/v4l2camera-patch/build.sh; then
+    # Capture falls back to ffmpeg's V4L2 input without it; CI must prove the patch builds.
+    [ -z "${CI:-}" ] || { echo "setup: node-v4l2camera failed to build" >&2; exit 1; }
+    echo "setup: warning: node-v4l2camera did not build; cameras are read through ffmpeg"
+  fi
+fi
 echo "setup: building models (npm run models:build)"
 npm run --silent models:build
 echo "setup: done"
