@@ -13,6 +13,9 @@ const commands: Record<string, () => Promise<Command>> = {
   kafka: async () => (await import("./commands/kafka.js")).kafkaCommand,
   topics: async () => (await import("./commands/topics.js")).topicsCommand,
   produce: async () => (await import("./commands/produce.js")).produceCommand,
+  agent: async () => (await import("./commands/agent.js")).agentCommand,
+  gallery: async () => (await import("./commands/gallery.js")).galleryCommand,
+  tail: async () => (await import("./commands/tail.js")).tailCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */

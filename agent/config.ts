@@ -1,0 +1,150 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { FacefleetError, UsageError } from "../cli/errors.js";
+import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { formatZodIssue } from "../protocol/format-issue.js";
+import { topics } from "../protocol/topics.js";
+import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
+
+/**
+ * The agent's config file (JSON), `facefleet agent --config FILE`. Example:
+ *
+ * {
+ *   "agentId": "jetson-01",
+ *   "kafka": { "brokers": ["10.0.0.5:9092"] },
+ *   "roles": { "capture": [{ "camera": "door", "source": "/dev/video0", "fps": 10 }], "inference": true },
+ *   "recognition": { "threads": 2, "minFaceSize": 32 },
+ *   "worker": { "annotated": true, "maxFrameAgeMs": 5000 }
+ * }
+ *
+ * Every field but agentId has a default. Durations are in milliseconds, sizes in bytes.
+ * `recognition` is recognition/recognition-settings.ts; its `minFaceSize` is the naming limit: smaller
+ * faces are detected and tracked but never matched, and never vote on a track's name.
+ */
+
+/** One camera this agent captures (the capture role; frames go to facefleet.frames keyed by camera). */
+export const captureSourceSchema = z.strictObject({
+  camera: z.string().min(1).max(128),
+  /** A video file, a directory of images, /dev/videoN or rtsp://… */
+  source: z.string().min(1),
+  fps: z.number().positive().max(120).default(10),
+  loop: z.boolean().default(false),
+});
+
+export const trackSettingsSchema = z.strictObject({
+  /** A face joins the track whose last box overlaps it at least this much (intersection over union). */
+  iouThreshold: z.number().gt(0).max(1).default(0.3),
+  /** A track not seen for this long (capture time, or wall time when the camera goes quiet) has left. */
+  lostAfterMs: z.number().int().positive().default(2000),
+  /** Frames a track needs before it is named and its person_seen / unknown_person event is sent. */
+  minFramesToName: z.number().int().min(1).default(2),
+});
+
+export const workerSettingsSchema = z.strictObject({
+  /** Consumer group of the inference workers (Kafka's own assignment until the coordinator's plan replaces it). */
+  groupId: z.string().min(1).default("facefleet-inference"),
+  /** Publish annotated JPEGs to facefleet.annotated. */
+  annotated: z.boolean().default(true),
+  /** Frames older than this (now − capture time) when their turn comes are skipped and counted; 0 = never skip. */
+  maxFrameAgeMs: z.number().int().min(0).default(5000),
+  /** Frames larger than this go to the DLQ unprocessed. */
+  maxFrameBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+  /** Distance (gallery) threshold; default: the recognizer's calibrated one from models/manifest.json. */
+  threshold: z.number().positive().max(2).optional(),
+  track: trackSettingsSchema.prefault({}),
+  /** A DLQ record's value (the original bytes) is cut to this size so it fits the broker's message.max.bytes. */
+  dlqMaxMessageBytes: z.number().int().min(1024).default(900_000),
+  /** Consumer-group timings: a crashed agent's partitions move after sessionTimeoutMs. */
+  sessionTimeoutMs: z.number().int().min(1000).default(10_000),
+  heartbeatIntervalMs: z.number().int().min(100).default(1000),
+  /** Fetch long-poll; keep it well below sessionTimeoutMs (heartbeats wait for it). */
+  maxWaitMs: z.number().int().min(10).default(500),
+  /** Acknowledged offsets are committed at most this often (and always at the end of a batch and on shutdown). */
+  commitIntervalMs: z.number().int().min(0).default(1000),
+  /** A one-line stats summary on stderr this often; 0 = never. */
+  statsLogIntervalMs: z.number().int().min(0).default(30_000),
+});
+
+export const gallerySourceSchema = z.strictObject({
+  /** The compacted topic the identities are read from (and hot-reloaded). */
+  topic: z.string().min(1).default(topics.gallery),
+  /** How long start-up may take to read the gallery topic to its end. */
+  loadTimeoutMs: z.number().int().positive().default(60_000),
+});
+
+export const agentConfigSchema = z
+  .strictObject({
+    agentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits, '.', '_' or '-'"),
+    kafka: kafkaConnectionSchema.prefault({}),
+    roles: z
+      .strictObject({
+        capture: z.array(captureSourceSchema).default([]),
+        inference: z.boolean().default(true),
+      })
+      .prefault({}),
+    recognition: recognitionSettingsSchema.prefault({}),
+    gallery: gallerySourceSchema.prefault({}),
+    worker: workerSettingsSchema.prefault({}),
+  })
+  .refine((c) => c.roles.inference || c.roles.capture.length > 0, {
+    message: "the agent has no role: set roles.inference or list cameras in roles.capture",
+    path: ["roles"],
+  })
+  .refine((c) => c.worker.maxWaitMs * 2 <= c.worker.sessionTimeoutMs, {
+    message: "must be at most half of worker.sessionTimeoutMs (heartbeats wait for the fetch long-poll)",
+    path: ["worker", "maxWaitMs"],
+  });
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+export type WorkerSettings = AgentConfig["worker"];
+export type TrackSettings = AgentConfig["worker"]["track"];
+export type CaptureSource = z.output<typeof captureSourceSchema>;
+
+/** Validates a config object; the error is one line naming the field (`worker.maxFrameAgeMs: …`). */
+export function parseAgentConfig(json: unknown, origin = "agent config"): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(json);
+  if (!parsed.success) throw new FacefleetError(`${origin}: ${formatZodIssue(parsed.error)}`);
+  const config = parsed.data;
+  // A client id that names the agent, unless the file chose one.
+  const kafkaInput = (json as { kafka?: { clientId?: unknown } }).kafka;
+  if (kafkaInput?.clientId === undefined) config.kafka.clientId = `facefleet-agent-${config.agentId}`;
+  return config;
+}
+
+export async function loadAgentConfig(path: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new FacefleetError(`cannot read agent config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new FacefleetError(`agent config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseAgentConfig(json, `agent config ${path}`);
+}
+
+/**
+ * The Kafka connection of a command that talks to Kafka outside an agent (`gallery`, `tail`): an
+ * agent config's `kafka` section (`--config FILE`), with `--brokers host:port,…` on top; default
+ * the local broker.
+ */
+export async function kafkaConnectionFromOptions(values: { brokers?: string; config?: string }): Promise<KafkaConnection> {
+  const base = values.config ? (await loadAgentConfig(values.config)).kafka : kafkaConnectionSchema.parse({});
+  if (values.brokers === undefined) return base;
+  const brokers = values.brokers
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const parsed = kafkaConnectionSchema.safeParse({ ...base, brokers });
+  if (!parsed.success) throw new UsageError(`--brokers: ${formatZodIssue(parsed.error).split(": ").slice(1).join(": ")}`);
+  return parsed.data;
+}

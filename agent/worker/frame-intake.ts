@@ -1,0 +1,55 @@
+import type { IHeaders, KafkaMessage } from "kafkajs";
+import { type FrameHeaders, parseFrameHeaders } from "../../protocol/frame-headers.js";
+import type { DlqStage } from "./stats.js";
+
+/** A record of facefleet.frames that passed the checks at the boundary. */
+export type Frame = { topic: string; partition: number; offset: string; headers: FrameHeaders; bytes: Buffer };
+
+/** What the worker does with a record before running any model on it. */
+export type Admission =
+  | { kind: "frame"; frame: Frame }
+  | { kind: "reject"; stage: DlqStage; reason: string; camera?: string }
+  | { kind: "stale"; frame: Frame; ageMs: number };
+
+export type AdmissionLimits = { maxFrameBytes: number; maxFrameAgeMs: number };
+
+/**
+ * The checks every frame passes before decoding: size, headers (protocol/frame-headers.ts), key =
+ * camera id, and age. Cheap and in that order, so an oversized or anonymous record never costs a
+ * decode. A rejected record goes to the DLQ; a stale one is skipped and counted.
+ */
+export function admitFrame(
+  topic: string,
+  partition: number,
+  message: Pick<KafkaMessage, "offset" | "key" | "value" | "headers">,
+  limits: AdmissionLimits,
+  now = Date.now(),
+): Admission {
+  const size = message.value?.length ?? 0;
+  if (size > limits.maxFrameBytes) {
+    return { kind: "reject", stage: "size", reason: `frame is ${size} bytes, more than the limit of ${limits.maxFrameBytes}` };
+  }
+  let headers: FrameHeaders;
+  try {
+    headers = parseFrameHeaders((message.headers ?? {}) as IHeaders as Record<string, Buffer | string | (Buffer | string)[] | undefined>);
+  } catch (error) {
+    return { kind: "reject", stage: "headers", reason: (error as Error).message };
+  }
+  const key = message.key?.toString();
+  if (key !== headers.camera) {
+    return {
+      kind: "reject",
+      stage: "headers",
+      camera: headers.camera,
+      reason:
+        key === undefined
+          ? "record has no key (must be the camera id)"
+          : `record key '${key}' is not the camera header '${headers.camera}'`,
+    };
+  }
+  if (!message.value || size === 0) return { kind: "reject", stage: "decode", camera: headers.camera, reason: "empty frame (no bytes)" };
+  const frame: Frame = { topic, partition, offset: message.offset, headers, bytes: message.value };
+  const ageMs = now - headers["capture-time"];
+  if (limits.maxFrameAgeMs > 0 && ageMs > limits.maxFrameAgeMs) return { kind: "stale", frame, ageMs };
+  return { kind: "frame", frame };
+}

@@ -1,0 +1,114 @@
+import { performance } from "node:perf_hooks";
+import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
+import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
+import { annotateImage } from "../../recognition/annotate.js";
+import { toFaceResult } from "../../recognition/face-result.js";
+import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
+import type { RecognitionPipeline } from "../../recognition/pipeline.js";
+import type { Frame } from "./frame-intake.js";
+import type { FrameOutputs } from "./outputs.js";
+import type { Stage } from "./stats.js";
+import type { TrackEvent, Trackers } from "./tracker.js";
+
+/** The gallery as the processor needs it: the matcher and the version it came from, read together per frame. */
+export type GalleryView = { readonly matcher: FaceMatcher; readonly version: number };
+
+export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, number>> };
+
+const ms = (v: number) => Math.max(0, Math.round(v * 10) / 10);
+
+/**
+ * One admitted frame through decode → detect → align → embed (the pipeline), match (the gallery),
+ * track (per camera, named by vote) and annotate, into its detection, annotated JPEG and events.
+ * Throws DecodeError (recognition/decode.ts) for bytes that are not a picture.
+ */
+export class FrameProcessor {
+  private readonly models: Detection["models"];
+
+  constructor(
+    private readonly pipeline: RecognitionPipeline,
+    private readonly gallery: GalleryView,
+    private readonly trackers: Trackers,
+    private readonly agent: string,
+    private readonly annotate: boolean,
+  ) {
+    const described = pipeline.describe();
+    this.models = {
+      detector: described.find((m) => m.role === "detector")?.model ?? "unknown",
+      recognizer: described.find((m) => m.role === "recognizer")?.model ?? "unknown",
+    };
+  }
+
+  async process(frame: Frame, startedAt = Date.now()): Promise<ProcessedFrame> {
+    const t0 = performance.now();
+    const { headers } = frame;
+    const analysis = await this.pipeline.analyse(frame.bytes);
+
+    const t1 = performance.now();
+    const { matcher, version } = this.gallery; // one gallery for the whole frame
+    const matches: (MatchResult | null)[] = analysis.faces.map((face) => (face.embedding ? matcher.match(face.embedding) : null));
+
+    const t2 = performance.now();
+    const tracked = this.trackers.for(headers.camera).update(
+      headers.seq,
+      headers["capture-time"],
+      analysis.faces.map((face, i) => ({ box: face.box, score: face.score, match: matches[i] ?? null })),
+    );
+
+    const t3 = performance.now();
+    const faces = analysis.faces.map((face, i) => {
+      const track = tracked.faces[i];
+      const result = toFaceResult(face, null);
+      const out: Detection["faces"][number] = { ...result, identity: track?.identity ?? result.identity, trackId: track?.trackId ?? null };
+      if (track?.distance !== undefined) out.distance = Math.round(track.distance * 1e4) / 1e4;
+      if (track?.confidence !== undefined) out.confidence = Math.round(track.confidence * 1e4) / 1e4;
+      return out;
+    });
+    const annotated = this.annotate
+      ? await annotateImage(
+          analysis.image,
+          analysis.faces.map((face, i) => ({
+            box: face.box,
+            identity: faces[i]?.identity ?? "Unknown",
+            detail: faces[i]?.distance !== undefined ? faces[i]?.distance?.toFixed(2) : undefined,
+          })),
+        )
+      : null;
+    const t4 = performance.now();
+
+    const doneTime = Date.now();
+    const timings = {
+      queue: ms(startedAt - headers["capture-time"]),
+      decode: ms(analysis.timings.decode),
+      detect: ms(analysis.timings.detect),
+      align: ms(analysis.timings.align),
+      embed: ms(analysis.timings.embed),
+      match: ms(t2 - t1),
+      track: ms(t3 - t2),
+      total: ms(t4 - t0),
+    };
+    const detection: Detection = detectionSchema.parse({
+      schemaVersion: DETECTION_SCHEMA_VERSION,
+      camera: headers.camera,
+      seq: headers.seq,
+      captureTime: headers["capture-time"],
+      doneTime,
+      agent: this.agent,
+      partition: frame.partition,
+      offset: frame.offset,
+      width: analysis.image.width,
+      height: analysis.image.height,
+      faces,
+      models: this.models,
+      galleryVersion: version,
+      timingsMs: timings,
+    });
+    const events = tracked.events.map((event) => this.stampEvent(headers.camera, event, doneTime));
+    return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) } };
+  }
+
+  /** A tracker event as a facefleet.events record. */
+  stampEvent(camera: string, event: TrackEvent, time = Date.now()): RecognitionEvent {
+    return recognitionEventSchema.parse({ schemaVersion: EVENT_SCHEMA_VERSION, camera, agent: this.agent, time, ...event });
+  }
+}

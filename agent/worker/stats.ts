@@ -1,0 +1,148 @@
+/**
+ * What the inference worker has done, for health reports (the coordinator's MQTT health reporter
+ * reads `snapshot()`) and the periodic log line. Counters only grow; latencies are percentiles of a
+ * sliding window of the most recent frames.
+ */
+
+export const STAGES = ["queue", "decode", "detect", "align", "embed", "match", "track", "annotate", "produce", "total"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export type DlqStage = "headers" | "decode" | "size" | "process";
+
+export type StatsSnapshot = {
+  agent: string;
+  since: string;
+  framesIn: number;
+  framesOut: number;
+  annotatedOut: number;
+  eventsOut: number;
+  skippedStale: number;
+  skippedStaleByCamera: Record<string, number>;
+  dlq: number;
+  dlqByStage: Record<DlqStage, number>;
+  galleryVersion: number;
+  galleryIdentities: number;
+  ownedPartitions: number[];
+  /** Frames out per second over the last `rateWindowMs`. */
+  fpsOut: number;
+  /** Milliseconds, over the last `windowSize` frames. */
+  latencyMs: Record<Stage, { p50: number; p95: number }>;
+};
+
+/** The most recent N samples of one stage, in a ring. */
+class Window {
+  private readonly samples: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(size: number) {
+    this.samples = new Float64Array(size);
+  }
+
+  add(value: number): void {
+    this.samples[this.next] = value;
+    this.next = (this.next + 1) % this.samples.length;
+    this.count = Math.min(this.count + 1, this.samples.length);
+  }
+
+  percentiles(): { p50: number; p95: number } {
+    if (this.count === 0) return { p50: 0, p95: 0 };
+    const sorted = Array.from(this.samples.subarray(0, this.count)).sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+    const round = (v: number) => Math.round(v * 10) / 10;
+    return { p50: round(at(0.5)), p95: round(at(0.95)) };
+  }
+}
+
+export class WorkerStats {
+  framesIn = 0;
+  framesOut = 0;
+  annotatedOut = 0;
+  eventsOut = 0;
+  skippedStale = 0;
+  readonly skippedStaleByCamera = new Map<string, number>();
+  dlq = 0;
+  readonly dlqByStage: Record<DlqStage, number> = { headers: 0, decode: 0, size: 0, process: 0 };
+  galleryVersion = 0;
+  galleryIdentities = 0;
+  ownedPartitions: number[] = [];
+  private readonly windows: Map<Stage, Window>;
+  private readonly doneTimes: number[] = [];
+  private readonly since = new Date();
+
+  constructor(
+    readonly agent: string,
+    readonly windowSize = 1000,
+    readonly rateWindowMs = 10_000,
+  ) {
+    this.windows = new Map(STAGES.map((s) => [s, new Window(windowSize)]));
+  }
+
+  frameIn(): void {
+    this.framesIn++;
+  }
+
+  frameOut(timings: Partial<Record<Stage, number>>, annotated: boolean, events: number, now = Date.now()): void {
+    this.framesOut++;
+    if (annotated) this.annotatedOut++;
+    this.eventsOut += events;
+    for (const [stage, ms] of Object.entries(timings)) if (ms !== undefined) this.windows.get(stage as Stage)?.add(ms);
+    this.doneTimes.push(now);
+    while (this.doneTimes.length > 0 && (this.doneTimes[0] as number) < now - this.rateWindowMs) this.doneTimes.shift();
+  }
+
+  eventsSent(count: number): void {
+    this.eventsOut += count;
+  }
+
+  stale(camera: string): void {
+    this.skippedStale++;
+    this.skippedStaleByCamera.set(camera, (this.skippedStaleByCamera.get(camera) ?? 0) + 1);
+  }
+
+  deadLettered(stage: DlqStage): void {
+    this.dlq++;
+    this.dlqByStage[stage]++;
+  }
+
+  snapshot(now = Date.now()): StatsSnapshot {
+    const recent = this.doneTimes.filter((t) => t >= now - this.rateWindowMs).length;
+    const latencyMs = Object.fromEntries(STAGES.map((s) => [s, this.windows.get(s)?.percentiles() ?? { p50: 0, p95: 0 }])) as Record<
+      Stage,
+      { p50: number; p95: number }
+    >;
+    return {
+      agent: this.agent,
+      since: this.since.toISOString(),
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      annotatedOut: this.annotatedOut,
+      eventsOut: this.eventsOut,
+      skippedStale: this.skippedStale,
+      skippedStaleByCamera: Object.fromEntries(this.skippedStaleByCamera),
+      dlq: this.dlq,
+      dlqByStage: { ...this.dlqByStage },
+      galleryVersion: this.galleryVersion,
+      galleryIdentities: this.galleryIdentities,
+      ownedPartitions: [...this.ownedPartitions],
+      fpsOut: Math.round((recent / (this.rateWindowMs / 1000)) * 10) / 10,
+      latencyMs,
+    };
+  }
+
+  /** One line for the log: `frames 120 in / 118 out, 2.0 fps, total p50 95 ms p95 140 ms, 1 stale, 1 dlq`. */
+  summary(now = Date.now()): string {
+    const s = this.snapshot(now);
+    return [
+      `frames ${s.framesIn} in / ${s.framesOut} out`,
+      `${s.fpsOut} fps`,
+      `total p50 ${s.latencyMs.total.p50} ms p95 ${s.latencyMs.total.p95} ms`,
+      `queue p95 ${s.latencyMs.queue.p95} ms`,
+      `${s.eventsOut} events`,
+      `${s.skippedStale} stale skipped`,
+      `${s.dlq} to DLQ`,
+      `gallery v${s.galleryVersion} (${s.galleryIdentities} identities)`,
+      `partitions [${s.ownedPartitions.join(",")}]`,
+    ].join(", ");
+  }
+}

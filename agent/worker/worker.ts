@@ -1,0 +1,232 @@
+import { performance } from "node:perf_hooks";
+import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
+import { topics } from "../../protocol/topics.js";
+import { DecodeError } from "../../recognition/decode.js";
+import type { RecognitionPipeline } from "../../recognition/pipeline.js";
+import type { WorkerSettings } from "../config.js";
+import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
+import { deadLetterMessage } from "./dead-letter.js";
+import { admitFrame } from "./frame-intake.js";
+import { FrameProcessor, type GalleryView } from "./frame-processor.js";
+import { eventMessage, outputMessages } from "./outputs.js";
+import { type DlqStage, WorkerStats } from "./stats.js";
+import { Trackers } from "./tracker.js";
+
+const { Partitioners } = kafkajs;
+
+export type InferenceWorkerOptions = {
+  kafka: Kafka;
+  agentId: string;
+  settings: WorkerSettings;
+  pipeline: RecognitionPipeline;
+  gallery: GalleryView;
+  /** Default: Kafka's consumer group `settings.groupId`. */
+  ownership?: PartitionOwnership;
+  stats?: WorkerStats;
+  log?: (line: string) => void;
+};
+
+/**
+ * The inference role: facefleet.frames (the partitions this agent owns) → detections, annotated,
+ * events, DLQ. See agent/README.md for the flow and the delivery guarantees.
+ *
+ * At-least-once: a record's offset is resolved only after everything it produced (its outputs, or
+ * its DLQ record) is acknowledged by the broker (idempotent producer, acks=all), and only resolved
+ * offsets are ever committed (every commitIntervalMs, at the end of each batch, before a rebalance
+ * and on stop). A crash re-delivers the frames after the last commit; their (camera, seq) repeat.
+ */
+export class InferenceWorker {
+  readonly stats: WorkerStats;
+  private readonly trackers: Trackers;
+  private readonly processor: FrameProcessor;
+  private readonly ownership: PartitionOwnership;
+  private readonly log: (line: string) => void;
+  private producer: Producer | undefined;
+  private consumer: Consumer | undefined;
+  private detach: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping: Promise<void> | undefined;
+  private readonly staleNotes = new Map<string, { count: number; lastAgeMs: number; loggedAt: number }>();
+  private dlqLoggedAt = 0;
+  private dlqUnlogged = 0;
+  private failed!: (error: Error) => void;
+  /** Rejects when the consumer crashes for good (kafkajs will not restart it); resolves after stop(). */
+  readonly done: Promise<void>;
+  private finished!: () => void;
+
+  constructor(private readonly options: InferenceWorkerOptions) {
+    this.stats = options.stats ?? new WorkerStats(options.agentId);
+    this.log = options.log ?? (() => {});
+    this.ownership = options.ownership ?? consumerGroupOwnership(options.settings.groupId);
+    this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`);
+    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, options.settings.annotated);
+    this.done = new Promise<void>((resolve, reject) => {
+      this.finished = resolve;
+      this.failed = reject;
+    });
+    this.done.catch(() => {}); // observed by whoever awaits it
+  }
+
+  /** The gallery changed: track votes start afresh against it. */
+  galleryChanged(): void {
+    this.trackers.resetVotes();
+  }
+
+  async start(): Promise<void> {
+    const { kafka, settings } = this.options;
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await this.producer.connect();
+
+    const consumer = kafka.consumer({
+      ...this.ownership.consumerConfig(),
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(2 * settings.sessionTimeoutMs, 10_000),
+      maxWaitTimeInMs: settings.maxWaitMs,
+      allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer (broker gone for longer than its retries) unless told not
+      // to; a crash while stopping must not start it again behind our back.
+      retry: { restartOnFailure: async () => this.stopping === undefined },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = [...(payload.memberAssignment[topics.frames] ?? [])].sort((a, b) => a - b);
+      this.stats.ownedPartitions = owned;
+      this.log(`owns partitions [${owned.join(",")}] of ${topics.frames} (${this.ownership.kind}, group ${payload.groupId})`);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.log(`consumer crashed: ${payload.error.message}${payload.restart ? " (restarting)" : ""}`);
+      if (!payload.restart && this.stopping === undefined) this.failed(payload.error);
+    });
+    await consumer.connect();
+    // A new group starts at the oldest frame; stale ones are skipped (counted) without decoding.
+    await consumer.subscribe({ topics: [topics.frames], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: settings.commitIntervalMs > 0 ? settings.commitIntervalMs : null,
+      autoCommitThreshold: settings.commitIntervalMs > 0 ? null : 1,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          await this.handle(batch.topic, batch.partition, message);
+          resolveOffset(message.offset); // only now: its outputs are acknowledged
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+    this.detach = this.ownership.attach?.(consumer);
+    this.timers.push(setInterval(() => void this.sweep(), Math.min(1000, settings.track.lostAfterMs)));
+    if (settings.statsLogIntervalMs > 0) this.timers.push(setInterval(() => this.log(this.stats.summary()), settings.statsLogIntervalMs));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /**
+   * Graceful stop: no more fetches, the frame in flight finishes and is acknowledged, acknowledged
+   * offsets are committed, the group is left (its partitions move at once); open tracks end with
+   * person_left; then the producer flushes and disconnects.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const timer of this.timers) clearInterval(timer);
+      this.timers = [];
+      this.detach?.();
+      await this.consumer?.disconnect();
+      const ended = this.trackers.endAll();
+      if (ended.length > 0 && this.producer) {
+        await this.producer
+          .send({
+            topic: topics.events,
+            acks: -1,
+            messages: ended.map(({ camera, event }) => eventMessage(this.processor.stampEvent(camera, event))),
+          })
+          .then(() => this.stats.eventsSent(ended.length))
+          .catch((error: Error) => this.log(`could not send ${ended.length} person_left event(s) on stop: ${error.message}`));
+      }
+      await this.producer?.disconnect();
+      this.flushStaleNotes(true);
+      this.finished();
+    })();
+    return this.stopping;
+  }
+
+  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const startedAt = Date.now();
+    this.stats.frameIn();
+    const admission = admitFrame(topic, partition, message, this.options.settings, startedAt);
+    if (admission.kind === "reject") return this.deadLetter(topic, partition, message, admission.stage, admission.reason);
+    if (admission.kind === "stale") return this.skipStale(admission.frame.headers.camera, admission.ageMs);
+
+    let processed: Awaited<ReturnType<FrameProcessor["process"]>>;
+    try {
+      processed = await this.processor.process(admission.frame, startedAt);
+    } catch (error) {
+      const stage: DlqStage = error instanceof DecodeError ? "decode" : "process";
+      return this.deadLetter(topic, partition, message, stage, (error as Error).message.split("\n")[0] ?? String(error));
+    }
+    const t = performance.now();
+    await this.requireProducer().sendBatch({ topicMessages: outputMessages(processed), acks: -1 });
+    const produce = Math.round((performance.now() - t) * 10) / 10;
+    this.stats.frameOut({ ...processed.timings, produce }, processed.annotated !== null, processed.events.length);
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, stage: DlqStage, reason: string): Promise<void> {
+    const record = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers };
+    const dlq = deadLetterMessage(record, { stage, reason }, this.options.agentId, this.options.settings.dlqMaxMessageBytes);
+    await this.requireProducer().send({ topic: topics.dlq, acks: -1, messages: [dlq] });
+    this.stats.deadLettered(stage);
+    const now = Date.now();
+    if (now - this.dlqLoggedAt >= 1000) {
+      const more = this.dlqUnlogged > 0 ? ` (and ${this.dlqUnlogged} more since the last line)` : "";
+      this.log(`frame ${topic}/${partition}@${message.offset} to ${topics.dlq} (${stage}): ${reason}${more}`);
+      this.dlqLoggedAt = now;
+      this.dlqUnlogged = 0;
+    } else this.dlqUnlogged++;
+  }
+
+  /** Counted always; logged at the first skip of a camera and then at most every 10 s per camera. */
+  private skipStale(camera: string, ageMs: number): void {
+    this.stats.stale(camera);
+    const note = this.staleNotes.get(camera) ?? { count: 0, lastAgeMs: 0, loggedAt: 0 };
+    note.count++;
+    note.lastAgeMs = ageMs;
+    this.staleNotes.set(camera, note);
+    this.flushStaleNotes(false);
+  }
+
+  private flushStaleNotes(all: boolean): void {
+    const now = Date.now();
+    for (const [camera, note] of this.staleNotes) {
+      if (note.count === 0 || (!all && now - note.loggedAt < 10_000)) continue;
+      this.log(
+        `skipped ${note.count} stale frame(s) of camera ${camera} (last was ${Math.round(note.lastAgeMs)} ms old, limit ${this.options.settings.maxFrameAgeMs} ms)`,
+      );
+      note.count = 0;
+      note.loggedAt = now;
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    this.flushStaleNotes(false);
+    const ended = this.trackers.sweep();
+    if (ended.length === 0 || !this.producer || this.stopping) return;
+    try {
+      const messages = ended.map(({ camera, event }) => eventMessage(this.processor.stampEvent(camera, event)));
+      await this.producer.send({ topic: topics.events, acks: -1, messages });
+      this.stats.eventsSent(ended.length);
+    } catch (error) {
+      this.log(`could not send ${ended.length} person_left event(s): ${(error as Error).message}`);
+    }
+  }
+
+  private requireProducer(): Producer {
+    if (!this.producer) throw new Error("worker not started");
+    return this.producer;
+  }
+}

@@ -1,0 +1,56 @@
+import { startAgent } from "../../agent/agent.js";
+import { loadAgentConfig } from "../../agent/config.js";
+import { UsageError } from "../errors.js";
+import type { Command } from "../main.js";
+import { parseOptions, requireString } from "../parse-options.js";
+
+const help = `usage: facefleet agent --config FILE
+
+Runs an edge agent from its config file (JSON; see agent/config.ts and agent/README.md).
+The inference role consumes facefleet.frames in the consumer group worker.groupId and produces
+facefleet.detections, facefleet.annotated (worker.annotated), facefleet.events and facefleet.dlq.
+The gallery is read from the facefleet.gallery topic and followed while running.
+
+SIGTERM / SIGINT: stop fetching, finish the frame in flight, commit, leave the group, exit 0.
+A second signal exits at once (the frames in flight are then processed again by the next owner).
+
+  --config FILE   the agent's config file
+  -h, --help      this text`;
+
+export const agentCommand: Command = {
+  summary: "run an edge agent (inference worker) from a config file",
+  async run(args) {
+    const { values, positionals } = parseOptions(args, { config: { type: "string" }, help: { type: "boolean", short: "h" } });
+    if (values.help) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see facefleet agent --help)`);
+    const config = await loadAgentConfig(requireString(values, "config"));
+    const log = (line: string) => process.stderr.write(`agent ${config.agentId}: ${line}\n`);
+    const agent = await startAgent(config, { log });
+    log(`running (inference; group ${config.worker.groupId}, bootstrap ${config.kafka.brokers.join(",")})`);
+
+    let signalled: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        log(`${signal} again: exiting without waiting`);
+        process.exit(130);
+      }
+      signalled = signal;
+      log(`${signal}: stopping (finishing the frame in flight, committing, leaving the group)`);
+      void agent.stop();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    try {
+      await agent.done;
+      log(`stopped: ${agent.stats.summary()}`);
+      return 0;
+    } finally {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      await agent.stop().catch(() => undefined);
+    }
+  },
+};

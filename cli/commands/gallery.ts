@@ -1,0 +1,138 @@
+import kafkajs, { type ProducerRecord } from "kafkajs";
+import { kafkaConnectionFromOptions } from "../../agent/config.js";
+import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
+import { createKafka } from "../../kafka/client.js";
+import { encodeGalleryRecord, galleryTombstone } from "../../protocol/gallery-record.js";
+import { topics } from "../../protocol/topics.js";
+import { readGallery } from "../../recognition/gallery.js";
+import { FacefleetError, UsageError } from "../errors.js";
+import type { Command } from "../main.js";
+import { parseOptions, requireString } from "../parse-options.js";
+
+const { Partitioners } = kafkajs;
+
+const help = `usage: facefleet gallery push --gallery FILE [--only NAME,...]
+       facefleet gallery remove NAME...
+       facefleet gallery list [--json]
+
+The enrolled identities every agent matches against live in the compacted topic facefleet.gallery
+(one record per identity; see protocol/gallery-record.ts). Running agents pick up a change within
+about a second, without a restart; their detections carry the new gallery version.
+
+  push     publish the identities of a gallery file (from facefleet enroll); they replace earlier
+           records of the same names; other identities on the topic stay
+  remove   delete identities (tombstones)
+  list     the identities on the topic, and its gallery version
+
+options:
+  --gallery FILE     gallery file to push
+  --only NAMES       push only these identities (comma-separated)
+  --topic NAME       gallery topic (default ${topics.gallery})
+  --brokers LIST     host:port,... (default 127.0.0.1:9092)
+  --config FILE      take the Kafka connection from an agent config file
+  --json             list as JSON
+  -h, --help         this text`;
+
+type Values = { brokers?: string; config?: string; topic?: string };
+
+async function topicVersion(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function assertTopic(kafka: ReturnType<typeof createKafka>, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) throw new FacefleetError(`topic ${topic} does not exist: run facefleet topics ensure`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function send(values: Values, record: Omit<ProducerRecord, "topic">): Promise<number> {
+  const topic = values.topic ?? topics.gallery;
+  const kafka = createKafka(await kafkaConnectionFromOptions(values));
+  await assertTopic(kafka, topic);
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  try {
+    await producer.send({ ...record, topic, acks: -1 });
+  } finally {
+    await producer.disconnect();
+  }
+  return topicVersion(kafka, topic);
+}
+
+export const galleryCommand: Command = {
+  summary: "publish, remove or list the identities on the gallery topic",
+  async run(args) {
+    const { values, positionals } = parseOptions(args, {
+      gallery: { type: "string" },
+      only: { type: "string" },
+      topic: { type: "string" },
+      brokers: { type: "string" },
+      config: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+    const [action, ...rest] = positionals;
+    const topic = values.topic ?? topics.gallery;
+    if (action === "push") {
+      if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}' (see facefleet gallery --help)`);
+      const path = requireString(values, "gallery");
+      const gallery = await readGallery(path);
+      const only = values.only
+        ?.split(",")
+        .map((n) => n.trim())
+        .filter(Boolean);
+      const unknown = only?.filter((n) => !gallery.identities.some((i) => i.name === n)) ?? [];
+      if (unknown.length > 0) throw new UsageError(`--only: ${unknown.join(", ")} not in ${path}`);
+      const identities = only ? gallery.identities.filter((i) => only.includes(i.name)) : gallery.identities;
+      if (identities.length === 0) throw new FacefleetError(`${path} has no identities to push`);
+      const version = await send(values, { messages: identities.map((i) => encodeGalleryRecord(i, gallery.recognizer)) });
+      process.stdout.write(
+        `pushed ${identities.length} identit${identities.length === 1 ? "y" : "ies"} (${identities.map((i) => i.name).join(", ")}) to ${topic}; gallery version ${version}\n`,
+      );
+      return 0;
+    }
+    if (action === "remove") {
+      if (rest.length === 0) throw new UsageError("gallery remove: name at least one identity");
+      const version = await send(values, { messages: rest.map((name) => galleryTombstone(name)) });
+      process.stdout.write(`removed ${rest.join(", ")} from ${topic}; gallery version ${version}\n`);
+      return 0;
+    }
+    if (action === "list") {
+      const kafka = createKafka(await kafkaConnectionFromOptions(values));
+      const follower = new GalleryFollower({ kafka, topic, agentId: "cli", recognizer: null, threshold: 1 });
+      await follower.start(60_000);
+      const entries = follower.entries();
+      const version = follower.version;
+      await follower.stop();
+      if (values.json) process.stdout.write(`${JSON.stringify({ topic, version, identities: entries })}\n`);
+      else {
+        process.stdout.write(`${topic}: gallery version ${version}, ${entries.length} identities\n`);
+        for (const e of entries) process.stdout.write(`  ${e.name}  ${e.embeddings} embedding(s)  ${e.recognizer}  ${e.updatedAt}\n`);
+      }
+      return 0;
+    }
+    throw new UsageError(
+      action === undefined ? "expected push, remove or list (see facefleet gallery --help)" : `unknown action '${action}'`,
+    );
+  },
+};
