@@ -26,3 +26,12 @@ export function resolvePrecision(choice: PrecisionChoice, provider: string, arch
   if (provider !== "cpu" && provider !== "xnnpack") return "fp32";
   return arch === "arm64" || arch === "arm" ? "int8" : "fp32";
 }
+
+/**
+ * The detector's precision: int8 only on ARM. On x86 the int8 YuNet measured slower than fp32 (10.7-12.3 ms
+ * against 8.1-8.4 ms per 640x384 frame on an AVX-512 Xeon, bench/results/throughput.md), because its
+ * activations are small and the quantize/dequantize steps cost more than they save.
+ */
+export function detectorPrecision(precision: "fp32" | "int8", arch = process.arch): "fp32" | "int8" {
+  return precision === "int8" && (arch === "arm64" || arch === "arm") ? "int8" : "fp32";
+}

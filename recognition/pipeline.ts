@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { resolvePrecision } from "../models/execution-provider.js";
+import { detectorPrecision, resolvePrecision } from "../models/execution-provider.js";
 import { getDetector, getRecognizer, loadManifest } from "../models/manifest.js";
 import { modelDirs } from "../models/model-dirs.js";
 import { openModelSession } from "../models/model-session.js";
@@ -37,7 +37,7 @@ export class RecognitionPipeline {
     const detectorProbeId = settings.detector ?? manifest.defaults.detector.fp32;
     let detectorSession = await openModelSession(getDetector(detectorProbeId, manifest), sessionOptions);
     const precision = resolvePrecision(settings.precision, detectorSession.provider);
-    if (!settings.detector && precision === "int8") {
+    if (!settings.detector && detectorPrecision(precision) === "int8") {
       detectorSession = await openModelSession(getDetector(manifest.defaults.detector.int8, manifest), sessionOptions);
     }
     const recognizerId = settings.recognizer ?? manifest.defaults.recognizer[precision];
