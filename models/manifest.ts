@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FacefleetError } from "../cli/errors.js";
 import { formatZodIssue } from "../protocol/format-issue.js";
@@ -7,23 +7,20 @@ import { type DetectorModel, type Manifest, type ModelEntry, manifestSchema, typ
 /** models/manifest.json of this package (next to the sources, one level above dist/models when compiled). */
 export function manifestPath(): string {
   const here = fileURLToPath(new URL(".", import.meta.url));
-  const candidates = [`${here}manifest.json`, `${here}../../models/manifest.json`];
-  for (const candidate of candidates) {
-    try {
-      readFileSync(candidate);
-      return candidate;
-    } catch {}
-  }
-  throw new FacefleetError(`models/manifest.json not found next to ${here}`);
+  const found = [`${here}manifest.json`, `${here}../../models/manifest.json`].find((candidate) => existsSync(candidate));
+  if (!found) throw new FacefleetError(`models/manifest.json not found next to ${here}`);
+  return found;
 }
 
-let cached: Manifest | undefined;
+const loaded = new Map<string, Manifest>();
 
+/** The validated manifest (read once per path). */
 export function loadManifest(path = manifestPath()): Manifest {
-  if (cached && path === manifestPath()) return cached;
+  const known = loaded.get(path);
+  if (known) return known;
   const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
   if (!parsed.success) throw new FacefleetError(`${path}: ${formatZodIssue(parsed.error)}`);
-  cached = parsed.data;
+  loaded.set(path, parsed.data);
   return parsed.data;
 }
 
