@@ -97,8 +97,8 @@ async function measureAll(): Promise<ThroughputResult> {
     ],
     { env, stdio: "ignore" },
   );
-  const identify100 = {
-    int8: peakRssOfCommand([
+  const identifyHundred = (precision: string) =>
+    peakRssOfCommand([
       process.execPath,
       "bin/facefleet.js",
       "identify",
@@ -107,20 +107,9 @@ async function measureAll(): Promise<ThroughputResult> {
       gallery,
       "--json",
       "--precision",
-      "int8",
-    ]),
-    fp32: peakRssOfCommand([
-      process.execPath,
-      "bin/facefleet.js",
-      "identify",
-      ...hundred,
-      "--gallery",
-      gallery,
-      "--json",
-      "--precision",
-      "fp32",
-    ]),
-  };
+      precision,
+    ]);
+  const identify100 = { int8: identifyHundred("int8"), fp32: identifyHundred("fp32") };
   const baseline = baselineSpeed();
 
   const result: ThroughputResult = {
