@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   agent: async () => (await import("./commands/agent.js")).agentCommand,
   gallery: async () => (await import("./commands/gallery.js")).galleryCommand,
   tail: async () => (await import("./commands/tail.js")).tailCommand,
+  demo: async () => (await import("./commands/demo.js")).demoCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */
