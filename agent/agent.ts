@@ -1,21 +1,45 @@
-import type { Kafka } from "kafkajs";
+import { type Kafka, logLevel } from "kafkajs";
 import { FacefleetError } from "../cli/errors.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
+import { CaptureRole, type CaptureStatsSnapshot, cameraSpec } from "./capture/capture-role.js";
+import { openFrameSource } from "./capture/frame-source.js";
 import type { AgentConfig } from "./config.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
 import { GalleryFollower } from "./worker/gallery-follower.js";
-import { WorkerStats } from "./worker/stats.js";
+import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
 
+export type AgentSnapshot = {
+  agent: string;
+  /** The inference role's counters (agent/worker/stats.ts); absent when the role is off. */
+  inference?: StatsSnapshot;
+  /** The capture role's producer counters (sent/dropped/errors/queue) and cameras; absent when no camera is captured. */
+  capture?: CaptureStatsSnapshot;
+};
+
 export type RunningAgent = {
+  /** The inference worker's counters (all zero when the role is off). */
   stats: WorkerStats;
-  gallery: GalleryFollower;
-  worker: InferenceWorker;
-  /** Rejects if the worker fails for good; resolves once stop() has finished. */
+  /** The inference role; undefined when `roles.inference` is false. */
+  gallery?: GalleryFollower;
+  worker?: InferenceWorker;
+  /** The capture role; undefined when `roles.capture` is empty. */
+  capture?: CaptureRole;
+  /** Both roles' counters, for health reports. */
+  snapshot(): AgentSnapshot;
+  /** One line: the inference summary and/or the capture summary. */
+  summary(): string;
+  /**
+   * Rejects if the worker fails for good; resolves once stop() has finished (or, for a capture-only
+   * agent, once every camera's source has ended and the frames are flushed).
+   */
   done: Promise<void>;
-  /** Graceful: stop fetching, finish the frame in flight, commit, leave the group, close the gallery. */
+  /**
+   * Graceful: capture first (sources end, queued frames flushed, seq state written), then the
+   * worker (stop fetching, finish the frame in flight, commit, leave the group), then the gallery.
+   */
   stop(): Promise<void>;
 };
 
@@ -25,6 +49,10 @@ export type StartAgentOptions = { log?: (line: string) => void; ownership?: Part
 async function assertTopics(kafka: Kafka, config: AgentConfig): Promise<void> {
   const needed = [topics.frames, topics.detections, topics.events, topics.dlq, config.gallery.topic];
   if (config.worker.annotated) needed.push(topics.annotated);
+  await assertTopicsExist(kafka, needed);
+}
+
+async function assertTopicsExist(kafka: Kafka, needed: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -37,19 +65,101 @@ async function assertTopics(kafka: Kafka, config: AgentConfig): Promise<void> {
 }
 
 /**
- * Starts the inference role of an agent: models, the gallery (read to the end of its topic, then
- * followed), then the worker. Resolves once frames are being consumed.
+ * Starts an agent's roles: the capture role (every camera of `roles.capture` into one frame
+ * producer) and the inference role (models, the gallery read to the end of its topic and then
+ * followed, then the worker). Resolves once frames are being captured and consumed.
  */
 export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => process.stderr.write(`agent ${config.agentId}: ${line}\n`));
-  if (config.roles.capture.length > 0) {
-    throw new FacefleetError(
-      "roles.capture: the capture role is not part of this build of the agent yet; run `facefleet produce` per camera and leave roles.capture empty",
-    );
-  }
-  if (!config.roles.inference) throw new FacefleetError("roles.inference is false and no camera is captured: nothing to do");
+  if (!config.roles.inference && config.roles.capture.length === 0)
+    throw new FacefleetError("roles.inference is false and no camera is captured: nothing to do");
 
   const kafka = options.kafka ?? createKafka(config.kafka);
+  const stats = new WorkerStats(config.agentId);
+  let inference: { worker: InferenceWorker; gallery: GalleryFollower } | undefined;
+  let capture: CaptureRole | undefined;
+  // The sources are checked first (a missing file or device is one line, before models load or Kafka is touched).
+  for (const c of config.roles.capture) checkSource(c);
+  if (config.roles.inference) {
+    inference = await startInference(config, kafka, stats, log, options.ownership);
+  }
+  if (config.roles.capture.length > 0) {
+    try {
+      await assertTopicsExist(kafka, [topics.frames]);
+      // The frame producer reports its own connection trouble (one line, then every 10th failure);
+      // kafkajs's log of each retry would only repeat it.
+      const captureKafka = options.kafka ?? createKafka(config.kafka, logLevel.NOTHING);
+      capture = await CaptureRole.start({
+        kafka: captureKafka,
+        agentId: config.agentId,
+        cameras: config.roles.capture,
+        settings: config.capture,
+        log,
+      });
+    } catch (error) {
+      await inference?.worker.stop().catch(() => undefined);
+      await inference?.gallery.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (capture) {
+        const final = await capture.stop();
+        log(`capture stopped: sent ${final.sent}, dropped ${final.dropped}, errors ${final.errors}`);
+      }
+      if (inference) {
+        await inference.worker.stop();
+        await inference.gallery.stop();
+      }
+    })();
+    return stopping;
+  };
+  const statsTimer =
+    capture && config.worker.statsLogIntervalMs > 0
+      ? setInterval(() => log(capture.summary()), config.worker.statsLogIntervalMs)
+      : undefined;
+  statsTimer?.unref();
+  const finished = inference
+    ? inference.worker.done.then(() => stopping)
+    : // A capture-only agent is done when its sources are (files without loop), or when stopped.
+      (capture as CaptureRole).allEnded.then(() => stop());
+  const done = finished.finally(() => clearInterval(statsTimer)).then(() => undefined);
+  done.catch(() => {});
+  return {
+    stats,
+    gallery: inference?.gallery,
+    worker: inference?.worker,
+    capture,
+    snapshot: () => ({
+      agent: config.agentId,
+      ...(inference ? { inference: stats.snapshot() } : {}),
+      ...(capture ? { capture: capture.snapshot() } : {}),
+    }),
+    summary: () => [inference ? stats.summary() : "", capture?.summary() ?? ""].filter(Boolean).join("; "),
+    done,
+    stop,
+  };
+}
+
+/** A missing source file or device fails the start at once (the capture role checks again when it opens it). */
+function checkSource(source: AgentConfig["roles"]["capture"][number]): void {
+  const spec = cameraSpec(source);
+  const controller = new AbortController();
+  controller.abort(); // only the checks run; nothing is read
+  const opened = openFrameSource(spec.source, { fps: spec.fps, signal: controller.signal, v4l2Backend: spec.v4l2Backend });
+  void opened.frames.return(undefined);
+}
+
+async function startInference(
+  config: AgentConfig,
+  kafka: Kafka,
+  stats: WorkerStats,
+  log: (line: string) => void,
+  ownership: PartitionOwnership | undefined,
+): Promise<{ worker: InferenceWorker; gallery: GalleryFollower }> {
   await assertTopics(kafka, config);
   const pipeline = await RecognitionPipeline.load(config.recognition);
   log(
@@ -59,7 +169,6 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       .join(", ")}`,
   );
 
-  const stats = new WorkerStats(config.agentId);
   let worker: InferenceWorker | undefined;
   const gallery = new GalleryFollower({
     kafka,
@@ -93,7 +202,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     gallery,
     stats,
     log,
-    ownership: options.ownership,
+    ownership,
   });
   try {
     await worker.start();
@@ -102,15 +211,5 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     await gallery.stop();
     throw error;
   }
-  const running = worker;
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      await running.stop();
-      await gallery.stop();
-    })();
-    return stopping;
-  };
-  const done = running.done.then(() => stopping);
-  return { stats, gallery, worker: running, done: done.then(() => undefined), stop };
+  return { worker, gallery };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { FacefleetError, UsageError } from "../cli/errors.js";
 import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { formatZodIssue } from "../protocol/format-issue.js";
+import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 
@@ -24,11 +25,32 @@ import { recognitionSettingsSchema } from "../recognition/recognition-settings.j
 
 /** One camera this agent captures (the capture role; frames go to facefleet.frames keyed by camera). */
 export const captureSourceSchema = z.strictObject({
-  camera: z.string().min(1).max(128),
+  /** The camera id: record key and `camera` header (protocol/frame-headers.ts). */
+  camera: frameHeadersSchema.shape.camera,
   /** A video file, a directory of images, /dev/videoN or rtsp://… */
   source: z.string().min(1),
-  fps: z.number().positive().max(120).default(10),
+  fps: z.number().min(0.1).max(120).default(10),
+  /** Start a video file or picture directory over at its end. */
   loop: z.boolean().default(false),
+  /** V4L2 capture size, `WxH` (default: the camera's). */
+  videoSize: z
+    .string()
+    .regex(/^\d{2,5}x\d{2,5}$/, "must be WxH, e.g. 640x480")
+    .optional(),
+  /** V4L2 back end: node-v4l2camera when built, else ffmpeg (`auto`). */
+  v4l2: z.enum(["auto", "native", "ffmpeg"]).default("auto"),
+});
+
+/** How the capture role runs its cameras (all optional). */
+export const captureSettingsSchema = z.strictObject({
+  /** Where each camera's sequence state lives (`<camera>.seq.json`, agent/capture/sequence-store.ts). */
+  stateDir: z.string().min(1).default(".facefleet/capture"),
+  /** Frames queued while the broker is slow before the oldest is dropped (one producer for all cameras). */
+  maxQueue: z.number().int().min(1).max(10_000).default(30),
+  /** On stop, queued frames are sent for up to this long; what is left is counted as dropped. */
+  flushTimeoutMs: z.number().int().min(0).default(10_000),
+  /** A camera whose source fails (ffmpeg exits, device gone) is opened again after this, doubling up to 30 s. */
+  restartDelayMs: z.number().int().min(10).default(1000),
 });
 
 export const trackSettingsSchema = z.strictObject({
@@ -63,6 +85,8 @@ export const workerSettingsSchema = z.strictObject({
   heartbeatIntervalMs: z.number().int().min(100).default(1000),
   /** Fetch long-poll; keep it well below sessionTimeoutMs (heartbeats wait for it). */
   maxWaitMs: z.number().int().min(10).default(500),
+  /** Identity names whose tracks also get a `watchlist_hit` event (once per track, besides person_seen). */
+  watchlist: z.array(z.string().min(1)).default([]),
   /** Acknowledged offsets are committed at most this often (and always at the end of a batch and on shutdown). */
   commitIntervalMs: z.number().int().min(0).default(1000),
   /** A one-line stats summary on stderr this often; 0 = never. */
@@ -82,10 +106,21 @@ export const agentConfigSchema = z
     kafka: kafkaConnectionSchema.prefault({}),
     roles: z
       .strictObject({
-        capture: z.array(captureSourceSchema).default([]),
+        capture: z
+          .array(captureSourceSchema)
+          .default([])
+          .superRefine((cameras, ctx) => {
+            const seen = new Set<string>();
+            cameras.forEach((c, i) => {
+              if (seen.has(c.camera))
+                ctx.addIssue({ code: "custom", message: `camera '${c.camera}' is listed twice`, path: [i, "camera"] });
+              seen.add(c.camera);
+            });
+          }),
         inference: z.boolean().default(true),
       })
       .prefault({}),
+    capture: captureSettingsSchema.prefault({}),
     recognition: recognitionSettingsSchema.prefault({}),
     gallery: gallerySourceSchema.prefault({}),
     worker: workerSettingsSchema.prefault({}),
@@ -104,6 +139,7 @@ export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 export type WorkerSettings = AgentConfig["worker"];
 export type TrackSettings = AgentConfig["worker"]["track"];
 export type CaptureSource = z.output<typeof captureSourceSchema>;
+export type CaptureSettings = AgentConfig["capture"];
 
 /** Validates a config object; the error is one line naming the field (`worker.maxFrameAgeMs: …`). */
 export function parseAgentConfig(json: unknown, origin = "agent config"): AgentConfig {

@@ -11,7 +11,7 @@ export type TrackedFace = { trackId: string; identity: string; distance?: number
 
 /** A track event before the worker stamps camera, agent and time on it (protocol/event.ts). */
 export type TrackEvent = {
-  type: "person_seen" | "person_left" | "unknown_person";
+  type: "person_seen" | "person_left" | "unknown_person" | "watchlist_hit";
   trackId: string;
   identity: string;
   distance?: number;
@@ -59,7 +59,9 @@ const boxTuple = (b: Box): [number, number, number, number] => [
  * `minFramesToName` frames and has a vote leader — again only if the leader later changes to a
  * name not yet announced — and `person_left` when an announced track is lost: not seen for
  * `lostAfterMs` of capture time, or the camera went quiet (`sweep`), or the camera's sequence went
- * backwards (a replay after a restart or rebalance starts the camera afresh).
+ * backwards (a replay after a restart or rebalance starts the camera afresh). A track announced
+ * as a name on the watchlist also gets a `watchlist_hit`, right after its person_seen (so at most
+ * once per track and name).
  */
 export class CameraTracker {
   private tracks: Track[] = [];
@@ -70,6 +72,8 @@ export class CameraTracker {
     readonly camera: string,
     private readonly settings: TrackSettings,
     private readonly newTrackId: () => string,
+    /** Identity names whose person_seen is followed by a watchlist_hit. */
+    private readonly watchlist: ReadonlySet<string> = new Set(),
   ) {}
 
   get openTracks(): number {
@@ -176,7 +180,9 @@ export class CameraTracker {
     // An Unknown track that later earns a name is announced under it; a named one never becomes "unknown_person".
     if (leader.identity === UNKNOWN && track.announced.size > 0) return [];
     track.announced.add(leader.identity);
-    return [this.event(track, leader.identity === UNKNOWN ? "unknown_person" : "person_seen")];
+    if (leader.identity === UNKNOWN) return [this.event(track, "unknown_person")];
+    const seen = this.event(track, "person_seen");
+    return this.watchlist.has(leader.identity) ? [seen, { ...seen, type: "watchlist_hit" }] : [seen];
   }
 
   private left(track: Track): TrackEvent[] {
@@ -203,16 +209,21 @@ export class CameraTracker {
 export class Trackers {
   private readonly byCamera = new Map<string, CameraTracker>();
   private counter = 0;
+  private readonly watchlist: ReadonlySet<string>;
 
   constructor(
     private readonly settings: TrackSettings,
     private readonly idPrefix: string,
-  ) {}
+    /** Identity names that raise a watchlist_hit (worker.watchlist). */
+    watchlist: Iterable<string> = [],
+  ) {
+    this.watchlist = new Set(watchlist);
+  }
 
   for(camera: string): CameraTracker {
     let tracker = this.byCamera.get(camera);
     if (tracker === undefined) {
-      tracker = new CameraTracker(camera, this.settings, () => `${this.idPrefix}-${++this.counter}`);
+      tracker = new CameraTracker(camera, this.settings, () => `${this.idPrefix}-${++this.counter}`, this.watchlist);
       this.byCamera.set(camera, tracker);
     }
     return tracker;

@@ -58,7 +58,7 @@ export class InferenceWorker {
     this.stats = options.stats ?? new WorkerStats(options.agentId);
     this.log = options.log ?? (() => {});
     this.ownership = options.ownership ?? consumerGroupOwnership(options.settings.groupId);
-    this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`);
+    this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, options.settings.annotated);
     this.done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
@@ -174,6 +174,9 @@ export class InferenceWorker {
     await this.requireProducer().sendBatch({ topicMessages: outputMessages(processed), acks: -1 });
     const produce = Math.round((performance.now() - t) * 10) / 10;
     this.stats.frameOut({ ...processed.timings, produce }, processed.annotated !== null, processed.events.length);
+    for (const e of processed.events)
+      if (e.type === "watchlist_hit")
+        this.log(`watchlist hit: ${e.identity} on camera ${e.camera} (track ${e.trackId}, seq ${e.firstSeq}..${e.lastSeq})`);
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, stage: DlqStage, reason: string): Promise<void> {

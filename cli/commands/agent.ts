@@ -7,18 +7,20 @@ import { parseOptions, requireString } from "../parse-options.js";
 const help = `usage: facefleet agent --config FILE
 
 Runs an edge agent from its config file (JSON; see agent/config.ts and agent/README.md).
+The capture role (roles.capture) sends each listed camera's frames to facefleet.frames.
 The inference role consumes facefleet.frames in the consumer group worker.groupId and produces
 facefleet.detections, facefleet.annotated (worker.annotated), facefleet.events and facefleet.dlq.
 The gallery is read from the facefleet.gallery topic and followed while running.
 
-SIGTERM / SIGINT: stop fetching, finish the frame in flight, commit, leave the group, exit 0.
+SIGTERM / SIGINT: stop capturing and flush the queued frames, then stop fetching, finish the
+frame in flight, commit, leave the group, exit 0.
 A second signal exits at once (the frames in flight are then processed again by the next owner).
 
   --config FILE   the agent's config file
   -h, --help      this text`;
 
 export const agentCommand: Command = {
-  summary: "run an edge agent (inference worker) from a config file",
+  summary: "run an edge agent (capture and/or inference) from a config file",
   async run(args) {
     const { values, positionals } = parseOptions(args, { config: { type: "string" }, help: { type: "boolean", short: "h" } });
     if (values.help) {
@@ -29,7 +31,11 @@ export const agentCommand: Command = {
     const config = await loadAgentConfig(requireString(values, "config"));
     const log = (line: string) => process.stderr.write(`agent ${config.agentId}: ${line}\n`);
     const agent = await startAgent(config, { log });
-    log(`running (inference; group ${config.worker.groupId}, bootstrap ${config.kafka.brokers.join(",")})`);
+    const roles = [
+      config.roles.capture.length > 0 ? `capture of ${config.roles.capture.map((c) => c.camera).join(", ")}` : "",
+      config.roles.inference ? `inference in group ${config.worker.groupId}` : "",
+    ].filter(Boolean);
+    log(`running (${roles.join("; ")}; bootstrap ${config.kafka.brokers.join(",")})`);
 
     let signalled: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -38,14 +44,21 @@ export const agentCommand: Command = {
         process.exit(130);
       }
       signalled = signal;
-      log(`${signal}: stopping (finishing the frame in flight, committing, leaving the group)`);
+      log(
+        `${signal}: stopping (${[
+          config.roles.capture.length > 0 ? "flushing captured frames" : "",
+          config.roles.inference ? "finishing the frame in flight, committing, leaving the group" : "",
+        ]
+          .filter(Boolean)
+          .join(", then ")})`,
+      );
       void agent.stop();
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     try {
       await agent.done;
-      log(`stopped: ${agent.stats.summary()}`);
+      log(`stopped: ${agent.summary()}`);
       return 0;
     } finally {
       process.off("SIGTERM", onSignal);

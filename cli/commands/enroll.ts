@@ -1,14 +1,17 @@
 import { existsSync } from "node:fs";
+import { kafkaConnectionFromOptions } from "../../agent/config.js";
+import { topics } from "../../protocol/topics.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { assertSameRecognizer, emptyGallery, readGallery, upsertIdentities, writeGallery } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { FacefleetError, UsageError } from "../errors.js";
+import { publishIdentities } from "../gallery-publish.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 import { createProgress } from "../progress.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
 
-const help = `usage: facefleet enroll DIR --gallery FILE [--json]
+const help = `usage: facefleet enroll DIR --gallery FILE [--json] [--publish [--brokers H:P,...|--config FILE]]
 
 Enrolls DIR/<identity>/*.jpg and DIR/<identity>.jpg (JPEG, PNG, WebP) into the gallery FILE.
 Pictures with no face or more than one face are rejected and listed. Identities found in DIR
@@ -16,6 +19,11 @@ replace their earlier embeddings; other identities in the gallery are kept. FILE
 
   --gallery FILE   gallery to create or update
   --json           print the result as one JSON object
+  --publish        after writing FILE, publish the identities enrolled now to the gallery topic
+                   (as facefleet gallery push does) and print the gallery version the agents will reach
+  --brokers LIST   with --publish: host:port,... (default 127.0.0.1:9092)
+  --config FILE    with --publish: take the Kafka connection from an agent config file
+  --topic NAME     with --publish: gallery topic (default ${topics.gallery})
 
 ${recognitionOptionsHelp}`;
 
@@ -25,6 +33,10 @@ export const enrollCommand: Command = {
     const { values, positionals } = parseOptions(args, {
       gallery: { type: "string" },
       json: { type: "boolean" },
+      publish: { type: "boolean" },
+      brokers: { type: "string" },
+      config: { type: "string" },
+      topic: { type: "string" },
       help: { type: "boolean" },
       ...recognitionOptions,
     });
@@ -35,6 +47,11 @@ export const enrollCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("expected exactly one DIR (see facefleet enroll --help)");
     const dir = positionals[0] as string;
     const galleryPath = requireString(values, "gallery");
+    for (const option of ["brokers", "config", "topic"] as const)
+      if (values[option] !== undefined && !values.publish) throw new UsageError(`--${option} only goes with --publish`);
+    // A bad Kafka connection is reported before the (slow) enrollment, not after it.
+    const connection = values.publish ? await kafkaConnectionFromOptions(values) : undefined;
+    const topic = values.topic ?? topics.gallery;
     const settings = recognitionSettingsFromOptions(values);
     const sources = await listEnrollmentSources(dir);
     const pipeline = await RecognitionPipeline.load(settings);
@@ -47,12 +64,27 @@ export const enrollCommand: Command = {
     }
     const gallery = upsertIdentities({ ...existing, recognizer: pipeline.recognizer }, result.identities);
     await writeGallery(galleryPath, gallery);
+    let published: { topic: string; version: number } | undefined;
+    if (connection) {
+      // Only the identities of DIR changed: the others on the topic stay as they are.
+      const names = result.identities.map((i) => i.name);
+      const changed = gallery.identities.filter((i) => names.includes(i.name));
+      try {
+        published = { topic, version: await publishIdentities(connection, changed, gallery.recognizer, topic) };
+      } catch (error) {
+        throw new FacefleetError(
+          `${galleryPath} was written (version ${gallery.version}) but publishing to ${topic} failed: ${(error as Error).message.split("\n")[0]}; ` +
+            `retry with facefleet gallery push --gallery ${galleryPath} --only ${names.join(",")}`,
+        );
+      }
+    }
     if (values.json) {
       const summary = {
         gallery: galleryPath,
         version: gallery.version,
         identities: result.identities.map((i) => ({ name: i.name, images: i.embeddings.length })),
         rejected: result.rejected.map((r) => ({ image: r.path, identity: r.identity, reason: r.reason })),
+        ...(published ? { published: { topic: published.topic, galleryVersion: published.version } } : {}),
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
@@ -63,6 +95,10 @@ export const enrollCommand: Command = {
         process.stdout.write(`rejected ${result.rejected.length} picture(s):\n`);
         for (const r of result.rejected) process.stdout.write(`  ${r.path}: ${r.reason}\n`);
       }
+      if (published)
+        process.stdout.write(
+          `published ${result.identities.length} identit${result.identities.length === 1 ? "y" : "ies"} (${result.identities.map((i) => i.name).join(", ")}) to ${published.topic}; gallery version ${published.version}\n`,
+        );
     }
     return 0;
   },

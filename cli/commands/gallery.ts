@@ -1,15 +1,13 @@
-import kafkajs, { type ProducerRecord } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { createKafka } from "../../kafka/client.js";
-import { encodeGalleryRecord, galleryTombstone } from "../../protocol/gallery-record.js";
+import { galleryTombstone } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
 import { readGallery } from "../../recognition/gallery.js";
 import { FacefleetError, UsageError } from "../errors.js";
+import { publishIdentities, sendGalleryRecords } from "../gallery-publish.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
-
-const { Partitioners } = kafkajs;
 
 const help = `usage: facefleet gallery push --gallery FILE [--only NAME,...]
        facefleet gallery remove NAME...
@@ -32,48 +30,6 @@ options:
   --config FILE      take the Kafka connection from an agent config file
   --json             list as JSON
   -h, --help         this text`;
-
-type Values = { brokers?: string; config?: string; topic?: string };
-
-async function topicVersion(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function assertTopic(kafka: ReturnType<typeof createKafka>, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) throw new FacefleetError(`topic ${topic} does not exist: run facefleet topics ensure`);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function send(values: Values, record: Omit<ProducerRecord, "topic">): Promise<number> {
-  const topic = values.topic ?? topics.gallery;
-  const kafka = createKafka(await kafkaConnectionFromOptions(values));
-  await assertTopic(kafka, topic);
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  try {
-    await producer.send({ ...record, topic, acks: -1 });
-  } finally {
-    await producer.disconnect();
-  }
-  return topicVersion(kafka, topic);
-}
 
 export const galleryCommand: Command = {
   summary: "publish, remove or list the identities on the gallery topic",
@@ -105,7 +61,7 @@ export const galleryCommand: Command = {
       if (unknown.length > 0) throw new UsageError(`--only: ${unknown.join(", ")} not in ${path}`);
       const identities = only ? gallery.identities.filter((i) => only.includes(i.name)) : gallery.identities;
       if (identities.length === 0) throw new FacefleetError(`${path} has no identities to push`);
-      const version = await send(values, { messages: identities.map((i) => encodeGalleryRecord(i, gallery.recognizer)) });
+      const version = await publishIdentities(await kafkaConnectionFromOptions(values), identities, gallery.recognizer, topic);
       process.stdout.write(
         `pushed ${identities.length} identit${identities.length === 1 ? "y" : "ies"} (${identities.map((i) => i.name).join(", ")}) to ${topic}; gallery version ${version}\n`,
       );
@@ -113,7 +69,11 @@ export const galleryCommand: Command = {
     }
     if (action === "remove") {
       if (rest.length === 0) throw new UsageError("gallery remove: name at least one identity");
-      const version = await send(values, { messages: rest.map((name) => galleryTombstone(name)) });
+      const version = await sendGalleryRecords(
+        await kafkaConnectionFromOptions(values),
+        rest.map((name) => galleryTombstone(name)),
+        topic,
+      );
       process.stdout.write(`removed ${rest.join(", ")} from ${topic}; gallery version ${version}\n`);
       return 0;
     }

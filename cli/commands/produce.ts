@@ -1,9 +1,8 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { logLevel } from "kafkajs";
+import { CameraCapture } from "../../agent/capture/capture-loop.js";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
-import { openFrameSource } from "../../agent/capture/frame-source.js";
-import { SequenceStore } from "../../agent/capture/sequence-store.js";
 import type { V4l2Backend } from "../../agent/capture/v4l2-source.js";
 import { createKafka } from "../../kafka/client.js";
 import { frameHeadersSchema } from "../../protocol/frame-headers.js";
@@ -78,18 +77,12 @@ export const produceCommand: Command = {
     const config = loadKafkaConfig(values, `facefleet-produce-${camera}`);
 
     const notice = (line: string) => process.stderr.write(`produce ${camera}: ${line}\n`);
-    const stop = new AbortController();
     // The source is checked (missing file / device) before anything else is opened.
-    const opened = openFrameSource(source, {
-      fps,
-      loop: values.loop,
-      width,
-      height,
-      v4l2Backend: backend,
-      signal: stop.signal,
-      onNotice: notice,
-    });
-    const sequence = await SequenceStore.open(stateDir, camera);
+    const capture = await CameraCapture.open(
+      { camera, source, fps, loop: values.loop, width, height, v4l2Backend: backend },
+      { stateDir, onNotice: notice },
+    );
+    const { sequence } = capture;
     if (sequence.resumed)
       notice(`seq resumes at ${sequence.peek()}${sequence.resumed.clean ? "" : " (previous run did not stop cleanly)"}`);
     const kafka = createKafka(config.connection, logLevel.NOTHING);
@@ -99,13 +92,12 @@ export const produceCommand: Command = {
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) return;
       signalled = signal;
-      stop.abort();
+      capture.stop();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
     const started = performance.now();
-    let captured = 0;
     let lastReport = { at: started, sent: 0 };
     const report = (final = false) => {
       const now = performance.now();
@@ -114,31 +106,27 @@ export const produceCommand: Command = {
       const rate = final ? s.sent / ((now - started) / 1000) : (s.sent - lastReport.sent) / Math.max(window, 0.001);
       lastReport = { at: now, sent: s.sent };
       notice(
-        `${final ? "done: " : ""}captured ${captured} sent ${s.sent} dropped ${s.dropped} queued ${s.queueDepth + s.inFlight} errors ${s.errors} ` +
+        `${final ? "done: " : ""}captured ${capture.captured} sent ${s.sent} dropped ${s.dropped} queued ${s.queueDepth + s.inFlight} errors ${s.errors} ` +
           `${rate.toFixed(1)} fps${s.connected || final ? "" : " (broker not connected)"}${!s.connected && s.lastError ? `: ${s.lastError}` : ""}`,
       );
     };
     const timer = progressEvery > 0 ? setInterval(report, progressEvery * 1000) : undefined;
-    notice(`${opened.kind} ${opened.label} at ${fps} fps -> ${config.connection.brokers.join(",")}`);
+    notice(`${capture.kind} ${capture.label} at ${fps} fps -> ${config.connection.brokers.join(",")}`);
 
     let failure: unknown;
     try {
-      for await (const frame of opened.frames) {
-        producer.offer(camera, await sequence.next(), frame);
-        captured++;
-        if (maxFrames !== undefined && captured >= maxFrames) break;
-        if (stop.signal.aborted) break;
-      }
+      await capture.pump(producer, { maxFrames });
     } catch (error) {
       failure = error;
     } finally {
-      stop.abort();
+      capture.stop();
       if (timer) clearInterval(timer);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
     const final = await producer.close(10_000);
-    await sequence.close();
+    await capture.close();
+    const captured = capture.captured;
     report(true);
     if (failure) throw failure;
     if (signalled) return 0;
