@@ -1,5 +1,6 @@
 import type { Box } from "../../recognition/image.js";
 import { type MatchResult, UNKNOWN } from "../../recognition/match.js";
+import { intersectionOverUnion } from "../../recognition/nms.js";
 import type { TrackSettings } from "../config.js";
 import { NameVote, voteWeight } from "./track-vote.js";
 
@@ -33,15 +34,8 @@ type Track = {
   announced: Set<string>;
 };
 
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
+/** Box overlap used to follow a face from frame to frame (the detector's own NMS measure). */
+export const iou = intersectionOverUnion;
 
 const boxTuple = (b: Box): [number, number, number, number] => [
   Math.round(b.x * 10) / 10,
