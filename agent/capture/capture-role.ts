@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import type { Kafka } from "kafkajs";
 import type { CaptureSettings, CaptureSource } from "../config.js";
+import { abortableSleep } from "./abortable-sleep.js";
 import { CameraCapture, type CameraSpec } from "./capture-loop.js";
 import { FrameProducer, type FrameProducerStats } from "./frame-producer.js";
 import type { SourceKind } from "./frame-source.js";
@@ -127,7 +128,7 @@ export class CaptureRole {
         camera.state = "restarting";
         const delay = Math.min(MAX_RESTART_DELAY_MS, this.options.settings.restartDelayMs * 2 ** Math.min(camera.failures - 1, 10));
         this.log(`capture ${name}: source failed (${camera.lastError}); opening it again in ${delay} ms`);
-        await sleep(delay, this.stopSignal.signal);
+        await abortableSleep(delay, this.stopSignal.signal);
         try {
           capture.reopen();
           camera.state = "running";
@@ -188,17 +189,4 @@ export class CaptureRole {
     })();
     return this.stopping;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -12,6 +12,7 @@
 import kafkajs, { type Kafka, type Producer } from "kafkajs";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
+import { abortableSleep } from "./abortable-sleep.js";
 import type { Frame } from "./frame.js";
 
 const { Partitioners } = kafkajs;
@@ -256,17 +257,4 @@ function isTooLarge(error: unknown): boolean {
     if (e.type === "MESSAGE_TOO_LARGE" || e.type === "RECORD_LIST_TOO_LARGE") return true;
   }
   return false;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
