@@ -5,7 +5,10 @@ import { topics } from "../protocol/topics.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
 import { CaptureRole, type CaptureStatsSnapshot, cameraSpec } from "./capture/capture-role.js";
 import { openFrameSource } from "./capture/frame-source.js";
+import type { CommandHandlers } from "./commands/command-listener.js";
 import type { AgentConfig } from "./config.js";
+import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
+import type { ModelDescription } from "./health/health-builder.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
 import { GalleryFollower } from "./worker/gallery-follower.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
@@ -27,6 +30,8 @@ export type RunningAgent = {
   worker?: InferenceWorker;
   /** The capture role; undefined when `roles.capture` is empty. */
   capture?: CaptureRole;
+  /** Health reports and commands over MQTT; undefined without an `mqtt` config section. */
+  mqtt?: AgentMqtt;
   /** Both roles' counters, for health reports. */
   snapshot(): AgentSnapshot;
   /** One line: the inference summary and/or the capture summary. */
@@ -43,7 +48,13 @@ export type RunningAgent = {
   stop(): Promise<void>;
 };
 
-export type StartAgentOptions = { log?: (line: string) => void; ownership?: PartitionOwnership; kafka?: Kafka };
+export type StartAgentOptions = {
+  log?: (line: string) => void;
+  ownership?: PartitionOwnership;
+  kafka?: Kafka;
+  /** Extra MQTT command handlers (drain/undrain hooks run after the `drained` flag is set). */
+  commands?: CommandHandlers;
+};
 
 /** The topics the inference role reads and writes must exist (the broker does not create them). */
 async function assertTopics(kafka: Kafka, config: AgentConfig): Promise<void> {
@@ -76,7 +87,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
 
   const kafka = options.kafka ?? createKafka(config.kafka);
   const stats = new WorkerStats(config.agentId);
-  let inference: { worker: InferenceWorker; gallery: GalleryFollower } | undefined;
+  let inference: { worker: InferenceWorker; gallery: GalleryFollower; models: ModelDescription[] } | undefined;
   let capture: CaptureRole | undefined;
   // The sources are checked first (a missing file or device is one line, before models load or Kafka is touched).
   for (const c of config.roles.capture) checkSource(c);
@@ -103,6 +114,37 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     }
   }
 
+  let mqtt: AgentMqtt | undefined;
+  if (config.mqtt) {
+    const gallery = inference?.gallery;
+    try {
+      mqtt = await startAgentMqtt({
+        agentId: config.agentId,
+        settings: config.mqtt,
+        framesTopic: topics.frames,
+        stats: () => (inference ? stats.snapshot() : undefined),
+        framesIn: () => stats.framesIn,
+        models: () => inference?.models ?? [],
+        handlers: {
+          // The follower reads the compacted gallery topic live; there is nothing to reload by hand.
+          ...(gallery
+            ? {
+                "reload-gallery": () =>
+                  `gallery is followed live from ${config.gallery.topic}: version ${gallery.version}, ${gallery.size} identities`,
+              }
+            : {}),
+          ...options.commands,
+        },
+        log,
+      });
+    } catch (error) {
+      await capture?.stop().catch(() => undefined);
+      await inference?.worker.stop().catch(() => undefined);
+      await inference?.gallery.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -114,6 +156,8 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
         await inference.worker.stop();
         await inference.gallery.stop();
       }
+      // Last: `offline` once the work is finished and committed.
+      await mqtt?.close();
     })();
     return stopping;
   };
@@ -126,13 +170,19 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     ? inference.worker.done.then(() => stopping)
     : // A capture-only agent is done when its sources are (files without loop), or when stopped.
       (capture as CaptureRole).allEnded.then(() => stop());
-  const done = finished.finally(() => clearInterval(statsTimer)).then(() => undefined);
+  const done = finished
+    .finally(async () => {
+      clearInterval(statsTimer);
+      await mqtt?.close(); // also when the worker failed for good: say offline, let the process end
+    })
+    .then(() => undefined);
   done.catch(() => {});
   return {
     stats,
     gallery: inference?.gallery,
     worker: inference?.worker,
     capture,
+    mqtt,
     snapshot: () => ({
       agent: config.agentId,
       ...(inference ? { inference: stats.snapshot() } : {}),
@@ -159,7 +209,7 @@ async function startInference(
   stats: WorkerStats,
   log: (line: string) => void,
   ownership: PartitionOwnership | undefined,
-): Promise<{ worker: InferenceWorker; gallery: GalleryFollower }> {
+): Promise<{ worker: InferenceWorker; gallery: GalleryFollower; models: ModelDescription[] }> {
   await assertTopics(kafka, config);
   const pipeline = await RecognitionPipeline.load(config.recognition);
   log(
@@ -211,5 +261,5 @@ async function startInference(
     await gallery.stop();
     throw error;
   }
-  return { worker, gallery };
+  return { worker, gallery, models: pipeline.describe() };
 }

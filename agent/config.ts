@@ -6,6 +6,7 @@ import { formatZodIssue } from "../protocol/format-issue.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
+import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
 
 /**
  * The agent's config file (JSON), `facefleet agent --config FILE`. Example:
@@ -15,7 +16,8 @@ import { recognitionSettingsSchema } from "../recognition/recognition-settings.j
  *   "kafka": { "brokers": ["10.0.0.5:9092"] },
  *   "roles": { "capture": [{ "camera": "door", "source": "/dev/video0", "fps": 10 }], "inference": true },
  *   "recognition": { "threads": 2, "minFaceSize": 32 },
- *   "worker": { "annotated": true, "maxFrameAgeMs": 5000 }
+ *   "worker": { "annotated": true, "maxFrameAgeMs": 5000 },
+ *   "mqtt": { "url": "mqtt://10.0.0.5:1883", "username": "facefleet", "password": "…", "healthIntervalMs": 5000 }
  * }
  *
  * Every field but agentId has a default. Durations are in milliseconds, sizes in bytes.
@@ -65,6 +67,12 @@ export const trackSettingsSchema = z.strictObject({
 export const workerSettingsSchema = z.strictObject({
   /** Consumer group of the inference workers (Kafka's own assignment until the coordinator's plan replaces it). */
   groupId: z.string().min(1).default("facefleet-inference"),
+  /**
+   * Who decides which partitions of facefleet.frames this agent consumes: Kafka's own group assignment
+   * (`consumer-group`), or the coordinator's plan read from facefleet.plan (`plan`,
+   * agent/worker/assignment-plan.ts, docs/partition-assignment.md). All agents of a group must agree.
+   */
+  assignment: z.enum(["consumer-group", "plan"]).default("consumer-group"),
   /** Publish annotated JPEGs to facefleet.annotated. */
   annotated: z.boolean().default(true),
   /** Frames older than this (now − capture time) when their turn comes are skipped and counted; 0 = never skip. */
@@ -124,6 +132,8 @@ export const agentConfigSchema = z
     recognition: recognitionSettingsSchema.prefault({}),
     gallery: gallerySourceSchema.prefault({}),
     worker: workerSettingsSchema.prefault({}),
+    /** Health reports and coordinator commands over MQTT (agent/health/mqtt-settings.ts); absent: no MQTT. */
+    mqtt: agentMqttSettingsSchema.optional(),
   })
   .refine((c) => c.roles.inference || c.roles.capture.length > 0, {
     message: "the agent has no role: set roles.inference or list cameras in roles.capture",

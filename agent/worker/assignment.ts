@@ -14,8 +14,21 @@ export interface PartitionOwnership {
   readonly kind: string;
   /** Merged into kafka.consumer(…). */
   consumerConfig(): Pick<ConsumerConfig, "groupId" | "partitionAssigners">;
+  /** Called before the consumer is made (e.g. read the plan so the first join follows it). */
+  prepare?(): Promise<void>;
   /** Called once the consumer runs; returns a function that detaches (called on stop). */
-  attach?(consumer: Consumer): () => void;
+  attach?(consumer: Consumer, control: OwnershipControl): () => void;
+  /** Called on the worker's stop, after the consumer left the group (also when start failed). */
+  close?(): Promise<void>;
+}
+
+/** What the worker lets an ownership do to its consumer. */
+export interface OwnershipControl {
+  /**
+   * Leave the group and join again (a rebalance): the frame in flight finishes, acknowledged offsets
+   * are committed, the consumer stops (LeaveGroup) and runs again (JoinGroup). No-op while stopping.
+   */
+  rejoin(reason: string): Promise<void>;
 }
 
 /** Kafka's default consumer-group assignment. */

@@ -5,6 +5,7 @@ import { DecodeError } from "../../recognition/decode.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { WorkerSettings } from "../config.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
+import { PlanOwnership } from "./assignment-plan.js";
 import { deadLetterMessage } from "./dead-letter.js";
 import { admitFrame } from "./frame-intake.js";
 import { FrameProcessor, type GalleryView } from "./frame-processor.js";
@@ -57,7 +58,11 @@ export class InferenceWorker {
   constructor(private readonly options: InferenceWorkerOptions) {
     this.stats = options.stats ?? new WorkerStats(options.agentId);
     this.log = options.log ?? (() => {});
-    this.ownership = options.ownership ?? consumerGroupOwnership(options.settings.groupId);
+    this.ownership =
+      options.ownership ??
+      (options.settings.assignment === "plan"
+        ? new PlanOwnership({ kafka: options.kafka, agentId: options.agentId, groupId: options.settings.groupId, log: this.log })
+        : consumerGroupOwnership(options.settings.groupId));
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, options.settings.annotated);
     this.done = new Promise<void>((resolve, reject) => {
@@ -74,6 +79,7 @@ export class InferenceWorker {
 
   async start(): Promise<void> {
     const { kafka, settings } = this.options;
+    await this.ownership.prepare?.();
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -106,7 +112,7 @@ export class InferenceWorker {
     await consumer.connect();
     // A new group starts at the oldest frame; stale ones are skipped (counted) without decoding.
     await consumer.subscribe({ topics: [topics.frames], fromBeginning: true });
-    await consumer.run({
+    const runConfig: Parameters<Consumer["run"]>[0] = {
       autoCommit: true,
       autoCommitInterval: settings.commitIntervalMs > 0 ? settings.commitIntervalMs : null,
       autoCommitThreshold: settings.commitIntervalMs > 0 ? null : 1,
@@ -120,8 +126,17 @@ export class InferenceWorker {
           await heartbeat();
         }
       },
+    };
+    await consumer.run(runConfig);
+    this.detach = this.ownership.attach?.(consumer, {
+      // stop() lets the batch in flight finish and commits its resolved offsets, then leaves the group.
+      rejoin: async (reason) => {
+        if (this.stopping) return;
+        this.log(`leaving and rejoining ${topics.frames}'s group: ${reason}`);
+        await consumer.stop();
+        if (!this.stopping) await consumer.run(runConfig);
+      },
     });
-    this.detach = this.ownership.attach?.(consumer);
     this.timers.push(setInterval(() => void this.sweep(), Math.min(1000, settings.track.lostAfterMs)));
     if (settings.statsLogIntervalMs > 0) this.timers.push(setInterval(() => this.log(this.stats.summary()), settings.statsLogIntervalMs));
     for (const timer of this.timers) timer.unref();
@@ -138,6 +153,7 @@ export class InferenceWorker {
       this.timers = [];
       this.detach?.();
       await this.consumer?.disconnect();
+      await this.ownership.close?.().catch(() => undefined);
       const ended = this.trackers.endAll();
       if (ended.length > 0 && this.producer) {
         await this.producer

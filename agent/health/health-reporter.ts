@@ -1,0 +1,50 @@
+import type { AgentHealth } from "../../protocol/health.js";
+import { mqttTopics } from "../../protocol/mqtt-topics.js";
+import type { AgentMqttLink } from "./mqtt-link.js";
+
+/**
+ * Publishes the agent's health on `facefleet/agents/<id>/health` every `healthIntervalMs` while
+ * connected, and at once on each (re)connect. A report that cannot be built is logged, not fatal.
+ */
+export class HealthReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private failures = 0;
+  private readonly onConnect = () => void this.publishNow();
+
+  constructor(
+    private readonly link: AgentMqttLink,
+    private readonly collect: () => Promise<AgentHealth>,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.link.client.on("connect", this.onConnect);
+    if (this.link.isConnected) void this.publishNow();
+    this.timer = setInterval(() => void this.publishNow(), this.link.settings.healthIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Builds and publishes one report (skipped while disconnected or while the previous one is still being built). */
+  publishNow(): Promise<void> {
+    this.inFlight ??= (async () => {
+      try {
+        if (!this.link.isConnected) return;
+        const health = await this.collect();
+        await this.link.client.publishAsync(mqttTopics.health(this.link.agentId), JSON.stringify(health), { qos: 0 });
+        this.failures = 0;
+      } catch (error) {
+        if (this.failures++ % 10 === 0) this.log(`health report failed: ${(error as Error).message}`);
+      } finally {
+        this.inFlight = undefined;
+      }
+    })();
+    return this.inFlight;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.link.client.off("connect", this.onConnect);
+    await this.inFlight;
+  }
+}

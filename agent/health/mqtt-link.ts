@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { FacefleetError } from "../../cli/errors.js";
+import { mqttTopics } from "../../protocol/mqtt-topics.js";
+import type { AgentMqttSettings } from "./mqtt-settings.js";
+
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new FacefleetError(`mqtt.caFile: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/**
+ * The agent's one MQTT connection: authenticated, last will `offline` retained on its status topic,
+ * `online` retained on every (re)connect, reconnecting on its own. Health reports and commands use
+ * its client.
+ */
+export class AgentMqttLink {
+  readonly client: MqttClient;
+  /** Resolves on the first successful connect (never rejects: the agent runs without the broker). */
+  readonly connected: Promise<void>;
+  private lastError = "";
+  private ended = false;
+
+  constructor(
+    readonly agentId: string,
+    readonly settings: AgentMqttSettings,
+    private readonly log: (line: string) => void,
+  ) {
+    const statusTopic = mqttTopics.status(agentId);
+    const options: IClientOptions = {
+      clientId: `facefleet-agent-${agentId}`,
+      username: settings.username,
+      password: settings.password,
+      keepalive: settings.keepaliveS,
+      reconnectPeriod: settings.reconnectMs,
+      connectTimeout: 10_000,
+      // A wrong password is an operator's mistake to fix in the broker or config: keep trying, log once.
+      reconnectOnConnackError: true,
+      clean: true,
+      will: { topic: statusTopic, payload: Buffer.from("offline"), qos: 1, retain: true },
+      ...(settings.caFile ? { ca: readCa(settings.caFile) } : {}),
+    };
+    this.client = mqtt.connect(settings.url, options);
+    let firstConnect: () => void = () => {};
+    this.connected = new Promise<void>((resolve) => {
+      firstConnect = resolve;
+    });
+    this.client.on("connect", () => {
+      if (this.lastError) log(`mqtt: connected to ${settings.url} again`);
+      else log(`mqtt: connected to ${settings.url}`);
+      this.lastError = "";
+      this.client.publish(statusTopic, "online", { qos: 1, retain: true }, (error) => {
+        if (error && !this.ended) log(`mqtt: cannot publish online: ${error.message}`);
+      });
+      firstConnect();
+    });
+    this.client.on("error", (error) => this.noteError(error.message));
+    this.client.on("offline", () => this.noteError("broker unreachable"));
+  }
+
+  private noteError(message: string): void {
+    if (this.ended || message === this.lastError) return;
+    this.lastError = message;
+    this.log(`mqtt: ${this.settings.url}: ${message} (retrying every ${this.settings.reconnectMs} ms)`);
+  }
+
+  get isConnected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Graceful: `offline` retained on status (when connected), then a clean disconnect (no last will). */
+  async close(timeoutMs = 3000): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.client.connected) {
+      const published = this.client
+        .publishAsync(mqttTopics.status(this.agentId), "offline", { qos: 1, retain: true })
+        .catch(() => undefined);
+      await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      await Promise.race([this.client.endAsync(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    }
+    // Not connected (or the clean end timed out): the broker's last will says offline.
+    if (!this.client.disconnected) await this.client.endAsync(true).catch(() => undefined);
+  }
+}

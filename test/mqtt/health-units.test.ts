@@ -1,0 +1,69 @@
+/** Pieces of the agent's MQTT side without a broker: config, parsing of device files, health building, command answers. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { answerCommand } from "../../agent/commands/command-listener.js";
+import { parseAgentConfig } from "../../agent/config.js";
+import { acceleratorOf, buildAgentHealth, capacityFpsOf, FpsMeter } from "../../agent/health/health-builder.js";
+import { parseJetsonGpuLoad, parseThrottled, SystemProbe } from "../../agent/health/system-probe.js";
+import { WorkerStats } from "../../agent/worker/stats.js";
+import { agentHealthSchema } from "../../protocol/health.js";
+
+test("agent config: the mqtt section is optional, defaulted and validated", () => {
+  assert.equal(parseAgentConfig({ agentId: "pi-1" }).mqtt, undefined);
+  const config = parseAgentConfig({ agentId: "pi-1", mqtt: { url: "mqtt://10.0.0.5:1883", username: "u", password: "p" } });
+  assert.equal(config.mqtt?.healthIntervalMs, 5000);
+  assert.throws(() => parseAgentConfig({ agentId: "pi-1", mqtt: { url: "http://x" } }), /mqtt\.url: must be mqtt:\/\/host:port/);
+  assert.throws(() => parseAgentConfig({ agentId: "pi-1", mqtt: { url: "mqtt://x:1", healthIntervalMs: 5 } }), /mqtt\.healthIntervalMs: /);
+  assert.throws(() => parseAgentConfig({ agentId: "pi-1", mqtt: {} }), /mqtt\.url: /);
+});
+
+test("Raspberry Pi throttling and Jetson GPU load are parsed", () => {
+  assert.equal(parseThrottled("throttled=0x50005\n"), "0x50005");
+  assert.equal(parseThrottled("0x0"), "0x0");
+  assert.equal(parseThrottled("VCHI initialization failed"), null);
+  assert.equal(parseJetsonGpuLoad("537\n"), 53.7);
+  assert.equal(parseJetsonGpuLoad("1000"), 100);
+  assert.equal(parseJetsonGpuLoad("n/a"), null);
+});
+
+test("capacity, accelerator and fps in", () => {
+  assert.equal(capacityFpsOf(undefined), 0);
+  const stats = new WorkerStats("a");
+  assert.equal(capacityFpsOf(stats.snapshot()), 0);
+  stats.frameOut({ total: 100, queue: 0 }, false, 0);
+  assert.equal(capacityFpsOf(stats.snapshot()), 10);
+  assert.equal(acceleratorOf([{ role: "detector", model: "m", provider: "cpu", sha256: "" }], false), null);
+  assert.equal(acceleratorOf([{ role: "detector", model: "m", provider: "cpu", sha256: "" }], true), "jetson-gpu");
+  assert.equal(acceleratorOf([{ role: "embedder", model: "m", provider: "cuda", sha256: "" }], false), "cuda");
+  const meter = new FpsMeter();
+  assert.equal(meter.rate(0, 1000), 0);
+  assert.equal(meter.rate(50, 6000), 10);
+});
+
+test("a health report of this machine is valid by the schema", async () => {
+  const system = await new SystemProbe().sample();
+  const health = buildAgentHealth({
+    agentId: "here",
+    agentVersion: "0.1.0",
+    system,
+    fpsIn: 0,
+    models: [],
+    framesTopic: "facefleet.frames",
+    drained: false,
+  });
+  assert.deepEqual(agentHealthSchema.parse(health), health);
+  assert.equal(health.galleryVersion, null, "capture-only: no gallery");
+  assert.ok(health.cpu.loadPerCore.length > 0);
+});
+
+test("command answers: valid, invalid (field named), unsupported, failing handler", async () => {
+  const now = () => 1_700_000_000_000;
+  const cmd = (command: string, extra = {}) => JSON.stringify({ schemaVersion: 1, id: "x1", command, issuedAt: 1, ...extra });
+  const ok = await answerCommand("a", cmd("undrain"), { undrain: () => undefined }, now);
+  assert.deepEqual(ok, { schemaVersion: 1, id: "x1", agentId: "a", ok: true, message: "undrain: done", time: 1_700_000_000_000 });
+  assert.match((await answerCommand("a", cmd("drain", { schemaVersion: 2 }), {}, now)).message, /^schemaVersion: /);
+  assert.equal((await answerCommand("a", cmd("reload-gallery"), {}, now)).message, "reload-gallery: not supported by this agent");
+  const failed = await answerCommand("a", cmd("drain"), { drain: () => Promise.reject(new Error("worker stopped")) }, now);
+  assert.deepEqual([failed.ok, failed.message], [false, "drain: worker stopped"]);
+  assert.equal((await answerCommand("a", "[]", {}, now)).id, "unknown");
+});
