@@ -10,6 +10,7 @@ import { FacefleetError } from "../cli/errors.js";
 import { formatZodIssue } from "../protocol/format-issue.js";
 import { type PartitionPlan, partitionPlanSchema } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
+import { deleteReaderGroup } from "./delete-reader-group.js";
 
 /** The record key of the frames topic's plan. */
 export const PLAN_KEY = "frames";
@@ -125,13 +126,7 @@ export async function readPlanTopic(options: PlanTopicReaderOptions): Promise<Pl
     async stop() {
       stopped = true;
       await consumer.disconnect().catch(() => undefined);
-      const cleanup = kafka.admin();
-      // The group was only a reader's; leave nothing behind (best effort).
-      await cleanup
-        .connect()
-        .then(() => cleanup.deleteGroups([groupId]))
-        .catch(() => undefined)
-        .finally(() => cleanup.disconnect().catch(() => undefined));
+      await deleteReaderGroup(kafka, groupId);
     },
   };
 }

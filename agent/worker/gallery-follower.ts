@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka } from "kafkajs";
 import { FacefleetError } from "../../cli/errors.js";
+import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
 import { decodeGalleryRecord } from "../../protocol/gallery-record.js";
 import type { Gallery, Identity, RecognizerStamp } from "../../recognition/gallery.js";
 import { type FaceMatcher, GalleryMatcher } from "../../recognition/match.js";
@@ -143,15 +144,7 @@ export class GalleryFollower {
     this.consumer = undefined;
     if (!consumer) return;
     await consumer.disconnect().catch(() => undefined);
-    const admin = this.options.kafka.admin();
-    try {
-      await admin.connect();
-      await admin.deleteGroups([this.groupId]);
-    } catch {
-      // An empty group without offsets expires on its own.
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    await deleteReaderGroup(this.options.kafka, this.groupId);
   }
 
   private apply(key: Buffer | null, value: Buffer | null, note: GalleryChangeNote): void {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IHeaders, KafkaMessage } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { createKafka } from "../../kafka/client.js";
+import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
 import { detectionSchema } from "../../protocol/detection.js";
 import { recognitionEventSchema } from "../../protocol/event.js";
 import { formatZodIssue } from "../../protocol/format-issue.js";
@@ -137,12 +138,7 @@ export const tailCommand: Command = {
       process.off("SIGTERM", onSignal);
       process.stdout.off("error", onPipeError);
       await consumer.disconnect().catch(() => undefined);
-      const cleanup = kafka.admin();
-      await cleanup
-        .connect()
-        .then(() => cleanup.deleteGroups([groupId]))
-        .catch(() => undefined)
-        .finally(() => cleanup.disconnect().catch(() => undefined));
+      await deleteReaderGroup(kafka, groupId);
     }
     return 0;
   },
