@@ -18,8 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "setup: npm ci"
-npm ci --no-fund --no-audit --loglevel=error
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  echo "setup: npm packages up to date"
+else
+  echo "setup: npm ci"
+  npm ci --no-fund --no-audit --loglevel=error
+fi
 echo "setup: building TypeScript"
 npm run --silent build
 if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then
