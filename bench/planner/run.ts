@@ -134,34 +134,29 @@ async function main() {
     };
   });
 
+  /** Replans for a changed fleet whose minimum is the load that must be shed (a join, a capacity change). */
+  const shedTrial = (agent: string, agents: PlannerAgent[]): Trial => {
+    const t = next(agents);
+    const min = minimumShed(agentLoads(agents, first.plan.owners, load), settings.imbalanceThreshold);
+    return {
+      agent,
+      moved: t.result.moves.length,
+      minimum: min.partitions,
+      movedLoad: movedLoad(t.result),
+      minimumLoad: min.load,
+      ms: t.ms,
+    };
+  };
   const joins: Trial[] = chosen.map((model, i) => {
     const newcomer: PlannerAgent = { ...model, id: `agent-new-${i}` };
-    const agents = [...fleet.agents, newcomer];
-    const t = next(agents);
-    const min = minimumShed(agentLoads(agents, first.plan.owners, load), settings.imbalanceThreshold);
-    return {
-      agent: newcomer.id,
-      moved: t.result.moves.length,
-      minimum: min.partitions,
-      movedLoad: movedLoad(t.result),
-      minimumLoad: min.load,
-      ms: t.ms,
-    };
+    return shedTrial(newcomer.id, [...fleet.agents, newcomer]);
   });
-
-  const halves: Trial[] = chosen.map((victim) => {
-    const agents = fleet.agents.map((a) => (a.id === victim.id ? { ...a, capacityFps: a.capacityFps / 2 } : a));
-    const t = next(agents);
-    const min = minimumShed(agentLoads(agents, first.plan.owners, load), settings.imbalanceThreshold);
-    return {
-      agent: victim.id,
-      moved: t.result.moves.length,
-      minimum: min.partitions,
-      movedLoad: movedLoad(t.result),
-      minimumLoad: min.load,
-      ms: t.ms,
-    };
-  });
+  const halves: Trial[] = chosen.map((victim) =>
+    shedTrial(
+      victim.id,
+      fleet.agents.map((a) => (a.id === victim.id ? { ...a, capacityFps: a.capacityFps / 2 } : a)),
+    ),
+  );
 
   // Chart: 19 agents + 1 joining, 200 partitions; agent-0003's capacity halves at the same time.
   const small = simulateFleet(20, 200, 0.6, 11);

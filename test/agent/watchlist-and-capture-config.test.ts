@@ -7,17 +7,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cameraSpec } from "../../agent/capture/capture-role.js";
 import { parseAgentConfig } from "../../agent/config.js";
-import { CameraTracker, type FaceToTrack, Trackers } from "../../agent/worker/tracker.js";
+import { CameraTracker, Trackers } from "../../agent/worker/tracker.js";
 import { recognitionEventSchema } from "../../protocol/event.js";
 import { UNKNOWN } from "../../recognition/match.js";
+import { trackedFace, trackSettings } from "../support/track-fixtures.js";
 
-const settings = { iouThreshold: 0.3, lostAfterMs: 2000, minFramesToName: 2 };
-
-const face = (x: number, size: number, identity: string | null, score = 0.9, distance = 0.05): FaceToTrack => ({
-  box: { x, y: 50, width: size, height: size },
-  score,
-  match: identity === null ? null : { identity, distance },
-});
+const settings = trackSettings;
+const face = trackedFace;
 
 test("watchlist: a watchlisted name's track gets one watchlist_hit right after its person_seen", () => {
   let n = 0;

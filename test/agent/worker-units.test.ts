@@ -9,11 +9,12 @@ import { deadLetterMessage } from "../../agent/worker/dead-letter.js";
 import { admitFrame } from "../../agent/worker/frame-intake.js";
 import { WorkerStats } from "../../agent/worker/stats.js";
 import { NameVote, voteWeight } from "../../agent/worker/track-vote.js";
-import { CameraTracker, type FaceToTrack, iou } from "../../agent/worker/tracker.js";
+import { CameraTracker, iou } from "../../agent/worker/tracker.js";
 import { dlqHeadersSchema } from "../../protocol/dlq-record.js";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { decodeGalleryRecord, encodeGalleryRecord, galleryTombstone } from "../../protocol/gallery-record.js";
 import { UNKNOWN } from "../../recognition/match.js";
+import { trackedFace, trackSettings } from "../support/track-fixtures.js";
 
 test("config: defaults, and one-line errors that name the field", () => {
   const config = parseAgentConfig({ agentId: "pi-1" });
@@ -118,12 +119,8 @@ test("gallery record: round trip, tombstone, and one-line errors", () => {
   );
 });
 
-const settings = { iouThreshold: 0.3, lostAfterMs: 2000, minFramesToName: 2 };
-const face = (x: number, size: number, identity: string | null, score = 0.9, distance = 0.05): FaceToTrack => ({
-  box: { x, y: 10, width: size, height: size },
-  score,
-  match: identity === null ? null : { identity, distance },
-});
+const settings = trackSettings;
+const face = trackedFace;
 
 test("vote: weight is face size times score; ties go to Unknown", () => {
   assert.equal(voteWeight({ x: 0, y: 0, width: 100, height: 100 }, 0.5), 50);
