@@ -1,0 +1,117 @@
+/**
+ * GET /api/stream: the dashboard's live feed over a WebSocket. On connect a `snapshot` (agents + plan),
+ * then every StreamMessage of control.subscribe() as JSON text frames. The upgrade is refused with 401
+ * before it is accepted when the credentials are missing (auth.hook runs as the route's onRequest).
+ * Dead clients are found by ping/pong, clients that cannot keep up are closed, and closeAll() ends
+ * every connection when the server stops.
+ */
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import type { StreamMessage } from "../../protocol/api.js";
+import type { CoordinatorControl } from "../control.js";
+import type { ApiAuth } from "./auth.js";
+import { oneLine } from "./errors.js";
+
+export const STREAM_PATH = "/api/stream";
+/** A client with more than this many bytes still unsent is too slow: it is closed (it reconnects and gets a fresh snapshot). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const HEARTBEAT_MS = 30_000;
+/** How long closeAll() waits for clients to answer the close handshake before dropping them. */
+const CLOSE_GRACE_MS = 1_000;
+
+export type StreamOptions = { control: CoordinatorControl; auth: ApiAuth; log: (line: string) => void; heartbeatMs?: number };
+
+export class StreamHub {
+  private readonly clients = new Set<WebSocket>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly o: StreamOptions) {
+    this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs ?? HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Registers the WebSocket route; @fastify/websocket must be registered on `app` first. */
+  register(app: FastifyInstance): void {
+    app.route({
+      method: "GET",
+      url: STREAM_PATH,
+      onRequest: this.o.auth.hook(true),
+      // A plain GET (no upgrade) is told what the route is.
+      handler: (_request, reply) =>
+        reply
+          .code(426)
+          .header("upgrade", "websocket")
+          .send({ error: "upgrade-required", message: `${STREAM_PATH} is a WebSocket` }),
+      wsHandler: (socket) => this.accept(socket),
+    });
+  }
+
+  private accept(socket: WebSocket): void {
+    this.clients.add(socket);
+    this.alive.add(socket);
+    socket.on("pong", () => this.alive.add(socket));
+    // The stream is one-way; whatever a client sends is ignored (ws caps its size with maxPayload).
+    socket.on("message", () => {});
+    const send = (message: StreamMessage) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        socket.close(1013, "too slow: reconnect for a fresh snapshot");
+        return;
+      }
+      socket.send(JSON.stringify(message));
+    };
+    let unsubscribe: (() => void) | undefined;
+    socket.once("close", () => {
+      this.clients.delete(socket);
+      unsubscribe?.();
+    });
+    try {
+      // Snapshot and subscription in one synchronous step: no change can fall between them.
+      send({ type: "snapshot", agents: this.o.control.agents(), plan: this.o.control.plan() });
+      if (socket.readyState === socket.OPEN) unsubscribe = this.o.control.subscribe(send);
+    } catch (error) {
+      this.o.log(`api: ${STREAM_PATH}: snapshot failed: ${oneLine(error instanceof Error ? error.message : String(error))}`);
+      socket.close(1011, "internal error");
+    }
+  }
+
+  private beat(): void {
+    for (const socket of this.clients) {
+      if (!this.alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      this.alive.delete(socket);
+      socket.ping();
+    }
+  }
+
+  /** Closes every connection (1001 going away), drops those that do not finish the handshake in time. */
+  async closeAll(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const open = [...this.clients];
+    if (open.length === 0) return;
+    await new Promise<void>((resolve) => {
+      let left = open.length;
+      const timer = setTimeout(() => {
+        for (const socket of open) socket.terminate();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      for (const socket of open) {
+        socket.once("close", () => {
+          left -= 1;
+          if (left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        socket.close(1001, "coordinator shutting down");
+      }
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { recognitionEventSchema } from "./event.js";
+import { agentHealthSchema } from "./health.js";
+import { partitionPlanSchema } from "./plan.js";
+
+/**
+ * The coordinator's REST + WebSocket API (coordinator/api/): request bodies, path parameters and
+ * response shapes. The dashboard imports these types; the server validates requests with them and
+ * builds its OpenAPI document from them (z.toJSONSchema).
+ */
+
+export const agentIdParamSchema = z.object({ id: z.string().min(1).max(128) });
+export const partitionParamSchema = z.object({
+  partition: z.string().regex(/^\d+$/, "must be a partition number").transform(Number),
+});
+
+/** POST /api/partitions/:partition/move and PUT /api/partitions/:partition/pin */
+export const targetAgentBodySchema = z.object({ agent: z.string().min(1).max(128) }).strict();
+
+/** POST /api/login: the coordinator's token, or the dashboard password from config. */
+export const loginBodySchema = z.union([
+  z.object({ token: z.string().min(1) }).strict(),
+  z.object({ password: z.string().min(1) }).strict(),
+]);
+
+/** One agent as the coordinator sees it. */
+export const agentViewSchema = z.object({
+  id: z.string(),
+  /** Live: status `online` and a health report within the missed-health timeout. */
+  online: z.boolean(),
+  /** Last MQTT status payload ("online" / "offline"), null before any. */
+  status: z.enum(["online", "offline"]).nullable(),
+  /** Epoch ms of the last status or health message. */
+  lastSeen: z.number().nullable(),
+  /** Operator drain (coordinator state, also sent to the agent as a command). */
+  drained: z.boolean(),
+  /** Partitions the current plan gives it. */
+  partitions: z.array(z.number().int().nonnegative()),
+  /** Latest health report, null before the first. */
+  health: agentHealthSchema.nullable(),
+});
+export type AgentView = z.infer<typeof agentViewSchema>;
+
+/** Measured load of one partition of facefleet.frames. */
+export const partitionLoadViewSchema = z.object({
+  partition: z.number().int().nonnegative(),
+  /** Frames per second produced into it (from the topic's end offsets over time). */
+  fps: z.number().nonnegative(),
+  /** Frames not yet committed by the worker group; null when unknown. */
+  lag: z.number().int().nonnegative().nullable(),
+  /** Processing cost per frame, ms (the owner's reported total latency); null when unknown. */
+  costMsPerFrame: z.number().nonnegative().nullable(),
+});
+export type PartitionLoadView = z.infer<typeof partitionLoadViewSchema>;
+
+export const planViewSchema = z.object({
+  plan: partitionPlanSchema.nullable(),
+  loads: z.array(partitionLoadViewSchema),
+});
+export type PlanView = z.infer<typeof planViewSchema>;
+
+export const agentListSchema = z.object({ agents: z.array(agentViewSchema) });
+
+/** The answer of move/pin/unpin/drain/undrain: the plan that carries the change (already published). */
+export const planChangeResultSchema = z.object({
+  plan: partitionPlanSchema,
+  /** For drain/undrain: the agent's acknowledgement of the command, null when it did not answer in time. */
+  ack: z.object({ ok: z.boolean(), message: z.string() }).nullable().optional(),
+});
+export type PlanChangeResult = z.infer<typeof planChangeResultSchema>;
+
+export const apiErrorSchema = z.object({ error: z.string(), message: z.string() });
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/** Messages on the WebSocket GET /api/stream, server to client. */
+export const streamMessageSchema = z.discriminatedUnion("type", [
+  /** First message after connecting: everything the dashboard needs to draw. */
+  z.object({ type: z.literal("snapshot"), agents: z.array(agentViewSchema), plan: planViewSchema }),
+  /** A new plan version was published. */
+  z.object({ type: z.literal("plan"), plan: planViewSchema }),
+  /** An agent's view changed (health report, status, drain). */
+  z.object({ type: z.literal("agent"), agent: agentViewSchema }),
+  /** A recognition event from facefleet.events. */
+  z.object({ type: z.literal("event"), event: recognitionEventSchema }),
+]);
+export type StreamMessage = z.infer<typeof streamMessageSchema>;
