@@ -1,0 +1,29 @@
+import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
+import type { CameraList } from "../live-types.js";
+import { request } from "./http.js";
+
+/** The coordinator's REST API, one function per route. */
+
+export type Credentials = { token: string } | { password: string };
+
+export const login = (credentials: Credentials) => request<unknown>("POST", "/api/login", credentials, { quiet401: true });
+export const logout = () => request<unknown>("POST", "/api/logout");
+
+export const fetchAgents = () => request<{ agents: AgentView[] }>("GET", "/api/agents");
+export const fetchPlan = () => request<PlanView>("GET", "/api/plan");
+
+const partitionPath = (partition: number) => `/api/partitions/${encodeURIComponent(String(partition))}`;
+const agentPath = (agent: string) => `/api/agents/${encodeURIComponent(agent)}`;
+
+export const movePartition = (partition: number, agent: string) =>
+  request<PlanChangeResult>("POST", `${partitionPath(partition)}/move`, { agent });
+export const pinPartition = (partition: number, agent: string) =>
+  request<PlanChangeResult>("PUT", `${partitionPath(partition)}/pin`, { agent });
+export const unpinPartition = (partition: number) => request<PlanChangeResult>("DELETE", `${partitionPath(partition)}/pin`);
+export const drainAgent = (agent: string) => request<PlanChangeResult>("POST", `${agentPath(agent)}/drain`);
+export const undrainAgent = (agent: string) => request<PlanChangeResult>("POST", `${agentPath(agent)}/undrain`);
+
+/** Live view (not yet on the server, see live-types.ts). */
+export const fetchCameras = () => request<CameraList>("GET", "/api/cameras");
+export const latestFrameUrl = (camera: string, time: number | null) =>
+  `/api/cameras/${encodeURIComponent(camera)}/latest.jpg${time === null ? "" : `?t=${time}`}`;

@@ -1,0 +1,51 @@
+import { PartitionBoard } from "./board/partition-board.js";
+import { EventsView } from "./events/events-view.js";
+import { FleetView } from "./fleet/fleet-view.js";
+import { LiveView } from "./live/live-view.js";
+import { LoginPage } from "./login/login-page.js";
+import { PeopleView } from "./people/people-view.js";
+import { useSession } from "./session/use-session.js";
+import { DisconnectedBanner } from "./shell/disconnected-banner.js";
+import { useTab } from "./shell/tabs.js";
+import { TopBar } from "./shell/top-bar.js";
+import { useFleetStream } from "./stream/use-fleet-stream.js";
+import { ToastProvider } from "./ui/toasts.js";
+
+/** Login gate, then the tabbed dashboard fed by the live stream. */
+export function App() {
+  const session = useSession();
+  const loggedIn = session.state === "logged-in";
+  const { state, status, subscribeFrames } = useFleetStream(loggedIn);
+  const tab = useTab();
+
+  if (session.state === "checking") return <main class="splash muted">Connecting to the coordinator…</main>;
+  if (session.state === "unreachable")
+    return (
+      <main class="splash">
+        <p role="status">The coordinator cannot be reached. Retrying…</p>
+      </main>
+    );
+  if (!loggedIn) return <LoginPage onLoggedIn={session.loggedIn} />;
+
+  return (
+    <ToastProvider>
+      <TopBar tab={tab} status={status} onLogout={() => void session.logOut()} />
+      {status === "down" && <DisconnectedBanner />}
+      <main class="content" id="main">
+        {!state.loaded && tab !== "live" && tab !== "people" ? (
+          <p class="empty muted">Waiting for the coordinator's snapshot…</p>
+        ) : tab === "fleet" ? (
+          <FleetView agents={state.agents} plan={state.plan} />
+        ) : tab === "board" ? (
+          <PartitionBoard agents={state.agents} plan={state.plan} />
+        ) : tab === "events" ? (
+          <EventsView events={state.events} />
+        ) : tab === "live" ? (
+          <LiveView subscribeFrames={subscribeFrames} />
+        ) : (
+          <PeopleView />
+        )}
+      </main>
+    </ToastProvider>
+  );
+}

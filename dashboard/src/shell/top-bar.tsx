@@ -1,0 +1,35 @@
+import type { StreamStatus } from "../stream/stream-client.js";
+import { TABS, type TabId } from "./tabs.js";
+
+const STATUS_TEXT: Record<StreamStatus, string> = { open: "Live", connecting: "Connecting…", down: "Disconnected" };
+
+/** Name, view tabs, stream state and the logout button. */
+export function TopBar({ tab, status, onLogout }: { tab: TabId; status: StreamStatus; onLogout(): void }) {
+  return (
+    <header class="top-bar">
+      <div class="brand">facefleet</div>
+      <nav class="tabs" aria-label="Views">
+        {TABS.map((item) => (
+          <a
+            key={item.id}
+            href={`#/${item.id}`}
+            class="tab"
+            aria-current={item.id === tab ? "page" : undefined}
+            data-testid={`tab-${item.id}`}
+          >
+            {item.label}
+          </a>
+        ))}
+      </nav>
+      <div class="top-bar-end">
+        <span class={`stream-state stream-${status}`} data-testid="stream-state" title="Live updates from the coordinator">
+          <span class="dot" aria-hidden="true" />
+          {STATUS_TEXT[status]}
+        </span>
+        <button type="button" onClick={onLogout} data-testid="logout">
+          Log out
+        </button>
+      </div>
+    </header>
+  );
+}
