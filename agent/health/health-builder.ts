@@ -30,13 +30,12 @@ export function acceleratorOf(models: ModelDescription[], jetson: boolean): stri
 }
 
 /**
- * Frames per second this agent has shown it can process: one frame's median total time, as the
- * worker processes frames one after another. 0 until it has processed a frame.
+ * Frames per second this agent has shown it can process: one frame's median processing time (the
+ * `total` stage: decode to annotate, the queue wait not included), as the worker processes frames
+ * one after another. 0 until it has processed a frame.
  */
 export function capacityFpsOf(stats: StatsSnapshot | undefined): number {
-  const p50 = stats?.latencyMs.total.p50 ?? 0;
-  // The queue wait is not processing time.
-  const processing = Math.max(0, p50 - (stats?.latencyMs.queue.p50 ?? 0));
+  const processing = stats?.latencyMs.total.p50 ?? 0;
   return processing > 0 ? Math.round((1000 / processing) * 10) / 10 : 0;
 }
 

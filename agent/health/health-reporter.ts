@@ -27,19 +27,34 @@ export class HealthReporter {
 
   /** Builds and publishes one report (skipped while disconnected or while the previous one is still being built). */
   publishNow(): Promise<void> {
-    this.inFlight ??= (async () => {
-      try {
-        if (!this.link.isConnected) return;
-        const health = await this.collect();
-        await this.link.client.publishAsync(mqttTopics.health(this.link.agentId), JSON.stringify(health), { qos: 0 });
-        this.failures = 0;
-      } catch (error) {
-        if (this.failures++ % 10 === 0) this.log(`health report failed: ${(error as Error).message}`);
-      } finally {
-        this.inFlight = undefined;
-      }
-    })();
-    return this.inFlight;
+    if (this.inFlight) return this.inFlight;
+    // Cleared in a callback (always after this assignment, even when report() ends synchronously):
+    // clearing inside report() itself would leave a settled promise behind and stop all later reports.
+    const run = this.report().finally(() => {
+      if (this.inFlight === run) this.inFlight = undefined;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async report(): Promise<void> {
+    try {
+      if (!this.link.isConnected) return;
+      // A publish caught by a dropped connection may never call back: give up on it after a while,
+      // or every later report would wait behind it.
+      const limitMs = Math.max(5000, 2 * this.link.settings.healthIntervalMs);
+      await withTimeout(
+        (async () => {
+          const health = await this.collect();
+          await this.link.client.publishAsync(mqttTopics.health(this.link.agentId), JSON.stringify(health), { qos: 0 });
+        })(),
+        limitMs,
+        `no answer within ${limitMs} ms`,
+      );
+      this.failures = 0;
+    } catch (error) {
+      if (this.failures++ % 10 === 0) this.log(`health report failed: ${(error as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -47,4 +62,13 @@ export class HealthReporter {
     this.link.client.off("connect", this.onConnect);
     await this.inFlight;
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

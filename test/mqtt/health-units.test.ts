@@ -4,8 +4,11 @@ import { test } from "node:test";
 import { answerCommand } from "../../agent/commands/command-listener.js";
 import { parseAgentConfig } from "../../agent/config.js";
 import { acceleratorOf, buildAgentHealth, capacityFpsOf, FpsMeter } from "../../agent/health/health-builder.js";
+import { HealthReporter } from "../../agent/health/health-reporter.js";
+import type { AgentMqttLink } from "../../agent/health/mqtt-link.js";
 import { parseJetsonGpuLoad, parseThrottled, SystemProbe } from "../../agent/health/system-probe.js";
 import { WorkerStats } from "../../agent/worker/stats.js";
+import type { AgentHealth } from "../../protocol/health.js";
 import { agentHealthSchema } from "../../protocol/health.js";
 
 test("agent config: the mqtt section is optional, defaulted and validated", () => {
@@ -31,6 +34,9 @@ test("capacity, accelerator and fps in", () => {
   const stats = new WorkerStats("a");
   assert.equal(capacityFpsOf(stats.snapshot()), 0);
   stats.frameOut({ total: 100, queue: 0 }, false, 0);
+  assert.equal(capacityFpsOf(stats.snapshot()), 10);
+  // Frames waiting in the queue longer than they take to process: still the processing time counts.
+  stats.frameOut({ total: 100, queue: 900 }, false, 0);
   assert.equal(capacityFpsOf(stats.snapshot()), 10);
   assert.equal(acceleratorOf([{ role: "detector", model: "m", provider: "cpu", sha256: "" }], false), null);
   assert.equal(acceleratorOf([{ role: "detector", model: "m", provider: "cpu", sha256: "" }], true), "jetson-gpu");
@@ -66,4 +72,31 @@ test("command answers: valid, invalid (field named), unsupported, failing handle
   const failed = await answerCommand("a", cmd("drain"), { drain: () => Promise.reject(new Error("worker stopped")) }, now);
   assert.deepEqual([failed.ok, failed.message], [false, "drain: worker stopped"]);
   assert.equal((await answerCommand("a", "[]", {}, now)).id, "unknown");
+});
+
+test("the health reporter resumes after a report skipped while disconnected", async () => {
+  // A stand-in for the link's state (no broker involved): only isConnected and publishAsync matter here.
+  const published: string[] = [];
+  const link = {
+    agentId: "a",
+    isConnected: false,
+    settings: { healthIntervalMs: 1000 },
+    client: {
+      on: () => {},
+      off: () => {},
+      publishAsync: async (topic: string) => {
+        published.push(topic);
+      },
+    },
+  };
+  const reporter = new HealthReporter(
+    link as unknown as AgentMqttLink,
+    async () => ({}) as AgentHealth,
+    () => {},
+  );
+  await reporter.publishNow(); // skipped: not connected (ends without awaiting anything)
+  link.isConnected = true;
+  await reporter.publishNow();
+  await reporter.publishNow();
+  assert.deepEqual(published, ["facefleet/agents/a/health", "facefleet/agents/a/health"]);
 });
