@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   topics: async () => (await import("./commands/topics.js")).topicsCommand,
   produce: async () => (await import("./commands/produce.js")).produceCommand,
   agent: async () => (await import("./commands/agent.js")).agentCommand,
+  coordinator: async () => (await import("./commands/coordinator.js")).coordinatorCommand,
   gallery: async () => (await import("./commands/gallery.js")).galleryCommand,
   tail: async () => (await import("./commands/tail.js")).tailCommand,
   demo: async () => (await import("./commands/demo.js")).demoCommand,

@@ -3,9 +3,12 @@
  * fps × costMsPerFrame / referenceCostMs, plus lag / lagCatchUpSeconds when that is set. The
  * reference cost defaults to the fps-weighted mean of the reported costs, so the fleet's total load
  * equals its total fps and compares with capacityFps (measured on typical frames). A partition with
- * no measurement gets the mean load of the measured ones (0 when none is measured).
+ * no measurement gets the mean load of the measured ones; when none is, every partition gets NOMINAL_LOAD.
  */
 import type { PartitionLoad, PlannerSettings } from "./types.js";
+
+/** The load of each partition when none is measured: small enough never to overload an agent. */
+export const NOMINAL_LOAD = 0.001;
 
 export function partitionLoads(
   partitionCount: number,
@@ -43,5 +46,8 @@ export function partitionLoads(
     const fill = byPartition.size > 0 ? measuredSum / byPartition.size : 0;
     for (let p = 0; p < partitionCount; p++) if (!byPartition.has(p)) result[p] = fill;
   }
+  // Nothing measured yet (no frames flowing, or a coordinator that just started): every partition gets
+  // the same token load, so partitions still spread evenly by count instead of all staying put.
+  if (result.every((value) => value === 0)) result.fill(NOMINAL_LOAD);
   return result;
 }

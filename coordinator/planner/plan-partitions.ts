@@ -147,7 +147,8 @@ export function planPartitions(input: PlannerInput): PlannerResult {
     const from = previousOwner(p);
     if (from !== to) {
       moves.push({ partition: p, from, to, why: a.why.get(p) ?? (from === null ? "unassigned" : "owner-lost") });
-      nextMovedAt[String(p)] = input.now;
+      // A first placement is not a move: only moving work between agents starts the cooldown.
+      if (from !== null) nextMovedAt[String(p)] = input.now;
     }
   }
 

@@ -158,21 +158,25 @@ test("a drained agent owns nothing; undrain gives work back when the imbalance w
   assert.ok(undrained.moves.every((m) => m.to === "b" && m.why === "imbalance"));
 });
 
-test("cooldown: a partition moved recently stays put unless its owner dies", () => {
+test("cooldown: a partition moved recently stays put unless its owner dies; a first placement is not a move", () => {
   const first = plan({ agents: [agent("a"), agent("b")], partitionCount: 12 });
-  // within the cooldown every partition was just placed: a new agent gets nothing yet
+  assert.deepEqual(first.state.movedAt, {}, "placing unowned partitions starts no cooldown");
+  // so a new agent gets work at once
   const early = plan({ agents: [agent("a"), agent("b"), agent("c")], partitionCount: 12, now: T0 + 1000 }, first);
-  assert.equal(early.moves.length, 0);
-  assert.deepEqual(Object.keys(early.state.movedAt).length, 12);
-  // after the cooldown it does
-  const later = plan({ agents: [agent("a"), agent("b"), agent("c")], partitionCount: 12, now: T0 + 61_000 }, early);
-  assert.equal(later.moves.length, 2);
-  // moved ones are in cooldown again, others expired from the state
+  assert.ok(partitionsOf(early.plan, "c").length > 0);
+  assert.deepEqual(Object.keys(early.state.movedAt).sort(), early.moves.map((m) => String(m.partition)).sort());
+  // within the cooldown, the partitions just moved stay put when another agent joins
+  const moved = new Set(early.moves.map((m) => m.partition));
+  const joined = plan({ agents: [agent("a"), agent("b"), agent("c"), agent("d")], partitionCount: 12, now: T0 + 2000 }, early);
+  assert.ok(joined.moves.length > 0);
+  for (const m of joined.moves) assert.ok(!moved.has(m.partition), `partition ${m.partition} moved again within its cooldown`);
+  // after the cooldown the state forgets them
+  const later = plan({ agents: [agent("a"), agent("b"), agent("c"), agent("d")], partitionCount: 12, now: T0 + 63_000 }, joined);
   assert.deepEqual(Object.keys(later.state.movedAt).sort(), later.moves.map((m) => String(m.partition)).sort());
   // but a dead owner's partitions move at once, cooldown or not
-  const dead = plan({ agents: [agent("a"), agent("b")], partitionCount: 12, now: T0 + 62_000 }, later);
+  const dead = plan({ agents: [agent("a"), agent("b"), agent("d")], partitionCount: 12, now: T0 + 2500 }, joined);
   assert.deepEqual(partitionsOf(dead.plan, "c"), []);
-  assert.equal(dead.moves.length, 2);
+  assert.equal(dead.moves.length, partitionsOf(joined.plan, "c").length);
 });
 
 test("version grows only when owners, pins or drained change", () => {

@@ -1,0 +1,107 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { FacefleetError } from "../cli/errors.js";
+import { kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { formatZodIssue } from "../protocol/format-issue.js";
+import { topics } from "../protocol/topics.js";
+
+/**
+ * `facefleet coordinator --config FILE` (JSON). Every field has a default, so `{}` runs a coordinator
+ * with its embedded MQTT broker on 127.0.0.1:1883, the API on 127.0.0.1:8080 and Kafka on
+ * 127.0.0.1:9092. Example:
+ *
+ *   { "kafka": { "brokers": ["10.0.0.2:9092"] },
+ *     "mqtt": { "embedded": { "host": "0.0.0.0", "port": 1883 } },
+ *     "http": { "host": "0.0.0.0", "port": 8080, "password": "…" },
+ *     "stateDir": "/var/lib/facefleet/coordinator" }
+ */
+const externalBrokerSchema = z.strictObject({
+  /** mqtt://host:1883 or mqtts://host:8883 (e.g. Mosquitto). */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, "must be mqtt://host:port, mqtts://…, ws:// or wss://"),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
+});
+
+export const coordinatorConfigSchema = z.strictObject({
+  kafka: kafkaConnectionSchema.prefault({ clientId: "facefleet-coordinator" }),
+  /**
+   * `{ "embedded": {…} }` (default; fields of coordinator/mqtt/broker-config.ts, its stateDir defaults to
+   * the coordinator's) or `{ "external": { "url": … } }`.
+   */
+  mqtt: z
+    .union([z.strictObject({ embedded: z.record(z.string(), z.unknown()) }), z.strictObject({ external: externalBrokerSchema })])
+    .default({ embedded: {} }),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      /** 0 picks a free port (tests). */
+      port: z.number().int().min(0).max(65_535).default(8080),
+      /** API bearer token; absent: generated on first run, stored in `<stateDir>/api-token` (mode 600), printed once. */
+      token: z.string().min(16, "must be at least 16 characters").optional(),
+      /** Dashboard login password (the token also logs in). */
+      password: z.string().min(8, "must be at least 8 characters").optional(),
+      /** Built dashboard to serve at /; default: dashboard/dist of the package when it exists. */
+      staticDir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Generated credentials, the API token, the planner's state and the MQTT retained messages. */
+  stateDir: z.string().min(1).default(".facefleet/coordinator"),
+  /** The topic whose partitions are planned, and the consumer group whose lag is measured. */
+  framesTopic: z.string().min(1).default(topics.frames),
+  workerGroupId: z.string().min(1).default("facefleet-inference"),
+  liveness: z
+    .strictObject({
+      /** An agent with no health report for this long is lost (its last will usually comes sooner). */
+      missedHealthMs: z.number().int().min(500).default(15_000),
+      /** After a (re)start, wait at most this long for the last plan's owners to report before planning. */
+      startupGraceMs: z.number().int().min(0).default(12_000),
+    })
+    .prefault({}),
+  planner: z
+    .strictObject({
+      imbalanceThreshold: z.number().min(0).default(0.25),
+      cooldownMs: z.number().int().min(0).default(60_000),
+      unmeasuredCapacityFps: z.number().positive().default(1),
+      lagCatchUpSeconds: z.number().positive().optional(),
+      /** Replan for load this often (fleet changes replan at once). */
+      intervalMs: z.number().int().min(200).default(10_000),
+      /** A fleet change replans after this quiet time, so a burst of joins makes one plan. */
+      debounceMs: z.number().int().min(0).default(250),
+    })
+    .prefault({}),
+  /** Per-partition load (end offsets, the worker group's commits) sampled this often. */
+  loadSampleMs: z.number().int().min(200).default(2000),
+  /** How long drain/undrain wait for the agent's acknowledgement. */
+  commandTimeoutMs: z.number().int().min(100).default(5000),
+  /** Home Assistant MQTT discovery: a "last person seen" sensor per camera. */
+  homeAssistant: z
+    .strictObject({ enabled: z.boolean().default(false), discoveryPrefix: z.string().min(1).default("homeassistant") })
+    .prefault({}),
+});
+
+export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
+export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
+
+/** Validates a coordinator config; the error is one line naming the field. */
+export function parseCoordinatorConfig(json: unknown, origin = "config"): CoordinatorConfig {
+  const parsed = coordinatorConfigSchema.safeParse(json ?? {});
+  if (!parsed.success) throw new FacefleetError(`${origin}: ${formatZodIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+export async function loadCoordinatorConfig(path: string): Promise<CoordinatorConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new FacefleetError(`cannot read config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new FacefleetError(`config ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseCoordinatorConfig(json, path);
+}

@@ -1,0 +1,163 @@
+/**
+ * The coordinator's MQTT client (to its embedded broker or an external one): takes every agent's
+ * status and health, publishes the plan retained, sends commands and waits for their acks.
+ * Payloads are validated with protocol/ schemas; an invalid one is logged (once per agent and
+ * problem) and ignored.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { FacefleetError } from "../../cli/errors.js";
+import {
+  type AgentCommand,
+  agentCommandSchema,
+  COMMAND_SCHEMA_VERSION,
+  type CommandAck,
+  commandAckSchema,
+} from "../../protocol/command.js";
+import { formatZodIssue } from "../../protocol/format-issue.js";
+import { type AgentHealth, agentHealthSchema } from "../../protocol/health.js";
+import { agentIdOfTopic, mqttTopics } from "../../protocol/mqtt-topics.js";
+import type { PartitionPlan } from "../../protocol/plan.js";
+
+export type CoordinatorLinkOptions = {
+  url: string;
+  username?: string;
+  password?: string;
+  caFile?: string;
+  log: (line: string) => void;
+  onStatus: (agentId: string, payload: string) => void;
+  onHealth: (health: AgentHealth) => void;
+  /** How long to wait for the first connection before failing the start. */
+  connectTimeoutMs?: number;
+};
+
+export class CoordinatorLink {
+  private readonly pending = new Map<string, (ack: CommandAck) => void>();
+  private readonly reported = new Set<string>();
+  private lastError = "";
+
+  private constructor(
+    readonly client: MqttClient,
+    private readonly options: CoordinatorLinkOptions,
+  ) {
+    client.on("message", (topic, payload) => this.route(topic, payload));
+  }
+
+  static async connect(options: CoordinatorLinkOptions): Promise<CoordinatorLink> {
+    let ca: Buffer | undefined;
+    if (options.caFile) {
+      try {
+        ca = readFileSync(options.caFile);
+      } catch (error) {
+        throw new FacefleetError(`mqtt.external.caFile: cannot read ${options.caFile}: ${(error as NodeJS.ErrnoException).code}`);
+      }
+    }
+    const clientOptions: IClientOptions = {
+      clientId: `facefleet-coordinator-${randomUUID().slice(0, 8)}`,
+      username: options.username,
+      password: options.password,
+      keepalive: 10,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      reconnectOnConnackError: true,
+      clean: true,
+      ...(ca ? { ca } : {}),
+    };
+    const client = mqtt.connect(options.url, clientOptions);
+    const link = new CoordinatorLink(client, options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        reject(new FacefleetError(`mqtt: cannot connect to ${options.url} within ${timeoutMs} ms: ${link.lastError || "no answer"}`));
+      }, timeoutMs);
+      client.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.on("error", (error) => {
+        link.lastError = error.message;
+      });
+    });
+    client.on("connect", () => options.log(`mqtt: connected to ${options.url} again`));
+    client.on("offline", () => options.log(`mqtt: ${options.url} unreachable, reconnecting`));
+    await client.subscribeAsync([mqttTopics.allStatus, mqttTopics.allHealth, mqttTopics.allAcks], { qos: 1 });
+    options.log(`mqtt: connected to ${options.url}`);
+    return link;
+  }
+
+  private route(topic: string, payload: Buffer): void {
+    const agentId = agentIdOfTopic(topic);
+    if (agentId === undefined) return;
+    if (topic === mqttTopics.status(agentId)) {
+      if (payload.length > 0) this.options.onStatus(agentId, payload.toString());
+      return;
+    }
+    const json = parseJson(payload);
+    if (topic === mqttTopics.health(agentId)) {
+      const parsed = agentHealthSchema.safeParse(json);
+      if (!parsed.success) this.reportInvalid(agentId, "health", formatZodIssue(parsed.error));
+      else if (parsed.data.agentId !== agentId)
+        this.reportInvalid(agentId, "health", `agentId: ${parsed.data.agentId} on ${agentId}'s topic`);
+      else this.options.onHealth(parsed.data);
+      return;
+    }
+    if (topic === mqttTopics.commandAck(agentId)) {
+      const parsed = commandAckSchema.safeParse(json);
+      if (!parsed.success) this.reportInvalid(agentId, "cmd/ack", formatZodIssue(parsed.error));
+      else this.pending.get(parsed.data.id)?.(parsed.data);
+    }
+  }
+
+  private reportInvalid(agentId: string, what: string, problem: string): void {
+    const key = `${agentId} ${what} ${problem}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.options.log(`mqtt: ignored an invalid ${what} from ${agentId}: ${problem}`);
+  }
+
+  /** The plan, retained, QoS 1 (agents and dashboards that connect later get it at once). */
+  async publishPlan(plan: PartitionPlan): Promise<void> {
+    await this.client.publishAsync(mqttTopics.plan, JSON.stringify(plan), { qos: 1, retain: true });
+  }
+
+  async publish(topic: string, payload: string, retain = false): Promise<void> {
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  /** Sends a command; resolves with the agent's ack, or null when none came within the timeout. */
+  async command(agentId: string, command: AgentCommand["command"], timeoutMs: number): Promise<CommandAck | null> {
+    const message: AgentCommand = agentCommandSchema.parse({
+      schemaVersion: COMMAND_SCHEMA_VERSION,
+      id: randomUUID(),
+      command,
+      issuedAt: Date.now(),
+    });
+    const answered = new Promise<CommandAck | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(message.id);
+        resolve(null);
+      }, timeoutMs);
+      this.pending.set(message.id, (ack) => {
+        clearTimeout(timer);
+        this.pending.delete(message.id);
+        resolve(ack);
+      });
+    });
+    await this.client.publishAsync(mqttTopics.command(agentId), JSON.stringify(message), { qos: 1 });
+    return answered;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync().catch(() => undefined);
+  }
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString());
+  } catch {
+    return undefined;
+  }
+}
