@@ -72,6 +72,18 @@ export type PlanChangeResult = z.infer<typeof planChangeResultSchema>;
 export const apiErrorSchema = z.object({ error: z.string(), message: z.string() });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
+/** An unknown face seen on a camera with alerts on; kept (with its crop) for the configured retention, then purged. */
+export const unknownAlertSchema = z.object({
+  id: z.string(),
+  camera: z.string(),
+  time: z.number(),
+  agent: z.string(),
+  trackId: z.string(),
+  /** GET path of the face crop (JPEG), null when the event carried none. */
+  cropUrl: z.string().nullable(),
+});
+export type UnknownAlert = z.infer<typeof unknownAlertSchema>;
+
 /** Messages on the WebSocket GET /api/stream, server to client. */
 export const streamMessageSchema = z.discriminatedUnion("type", [
   /** First message after connecting: everything the dashboard needs to draw. */
@@ -82,5 +94,11 @@ export const streamMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agent"), agent: agentViewSchema }),
   /** A recognition event from facefleet.events. */
   z.object({ type: z.literal("event"), event: recognitionEventSchema }),
+  /** A new annotated frame of a camera is at GET /api/cameras/:camera/latest.jpg (at most a few per second per camera). */
+  z.object({ type: z.literal("frame"), camera: z.string(), time: z.number() }),
+  /** The gallery changed (enrollment, deletion, a correction). */
+  z.object({ type: z.literal("gallery"), version: z.number().int().nonnegative(), identities: z.number().int().nonnegative() }),
+  /** An unknown person on a camera whose unknown-person alerts are on. */
+  z.object({ type: z.literal("alert"), alert: unknownAlertSchema }),
 ]);
 export type StreamMessage = z.infer<typeof streamMessageSchema>;

@@ -32,6 +32,8 @@ export type ApiServerOptions = {
   password?: string;
   /** The dashboard's built files, served at / with index.html as the fallback for unknown paths. */
   staticDir?: string;
+  /** Routes of other parts of the coordinator (cameras, people, …), registered and documented like the rest. */
+  extraRoutes?: ApiRoute[];
   log?: (line: string) => void;
 };
 
@@ -68,7 +70,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     installErrorHandling(app, log, o.staticDir);
     await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES }, preClose: () => hub.closeAll() });
 
-    const routes: ApiRoute[] = [...sessionRoutes(auth), ...agentRoutes(o.control), ...partitionRoutes(o.control)];
+    const routes: ApiRoute[] = [...sessionRoutes(auth), ...agentRoutes(o.control), ...partitionRoutes(o.control), ...(o.extraRoutes ?? [])];
     let openApi: unknown;
     routes.push(
       defineRoute({
@@ -106,6 +108,7 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, auth: ApiAuth): vo
   app.route({
     method: route.method,
     url: route.url,
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.public ? {} : { onRequest: auth.hook(false) }),
     handler: async (request, reply) => {
       const params = route.params ? parseOr400(route.params, request.params) : undefined;
