@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { partitionsOf } from "../../protocol/plan.js";
+import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { createTopics, startBroker } from "../../test/agent/harness.js";
@@ -50,6 +50,14 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** The agent the plan gives the most partitions (ties: the first in `ids`), not one of `except`. */
+function mostLoaded(plan: PartitionPlan | null, ids: string[], except: string[]): string {
+  const candidates = ids.filter((id) => !except.includes(id));
+  let best = candidates[0] as string;
+  for (const id of candidates) if (plan && partitionsOf(plan, id).length > partitionsOf(plan, best).length) best = id;
+  return best;
 }
 
 type Trial = { agent: string; partitions: number; ms: number };
@@ -123,9 +131,9 @@ async function main(): Promise<void> {
     };
 
     for (let trial = 0; trial < TRIALS; trial++) {
-      const victim = ids[trial % ids.length] as string;
-      // Failover.
+      // Failover of the agent that owns the most partitions.
       const plan = (await api.plan()).plan;
+      const victim = mostLoaded(plan, ids, []);
       const orphans = plan ? partitionsOf(plan, victim) : [];
       const killedAt = Date.now();
       await agents.get(victim)?.kill("SIGKILL");
@@ -149,8 +157,8 @@ async function main(): Promise<void> {
       await sleep(5000);
 
       // Drain another agent.
-      const drained = ids[(trial + 1) % ids.length] as string;
       const before = (await api.plan()).plan;
+      const drained = mostLoaded(before, ids, [victim]);
       const owned = before ? partitionsOf(before, drained) : [];
       const drainAt = Date.now();
       const response = await api.request("POST", `/api/agents/${drained}/drain`);
