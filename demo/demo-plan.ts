@@ -8,6 +8,13 @@ export type DemoPlan = {
   port: number;
   controllerPort: number;
   cameras: number;
+  /** Agent processes (inference, following the coordinator's plan). */
+  agents: number;
+  /** The coordinator's API and dashboard, and its embedded MQTT broker. */
+  httpPort: number;
+  mqttPort: number;
+  /** Dashboard login password. */
+  password: string;
   fps: number;
   durationS: number | null;
   video: string;
@@ -20,6 +27,10 @@ export function resolveDemoPlan(options: {
   dataDir?: string;
   port?: number;
   cameras?: number;
+  agents?: number;
+  httpPort?: number;
+  mqttPort?: number;
+  password?: string;
   fps?: number;
   durationS?: number;
   video?: string;
@@ -37,6 +48,10 @@ export function resolveDemoPlan(options: {
     port,
     controllerPort: port + 1,
     cameras: options.cameras ?? 2,
+    agents: options.agents ?? 2,
+    httpPort: options.httpPort ?? 8080,
+    mqttPort: options.mqttPort ?? 1883,
+    password: options.password ?? "facefleet",
     fps: options.fps ?? 5,
     durationS: options.durationS ?? null,
     video,

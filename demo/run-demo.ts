@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,9 +48,24 @@ function stop(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
   });
 }
 
+/** Waits until an HTTP URL answers at all (the coordinator's API is up). */
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline)
+        throw new FacefleetError(`the coordinator did not answer on ${url} within ${timeoutMs / 1000} s: see its lines above`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /**
  * Everything on one machine: a local Kafka, the topics, a gallery of the two people in the sample video,
- * one agent, one looping camera per --cameras, and the recognition events printed as they come.
+ * the coordinator (MQTT broker, planner, API, dashboard), the agents following its plan, one looping camera per --cameras, and the recognition events printed as they come.
  * Stops on Ctrl-C (or after --duration) and takes everything down again. Returns the detections seen.
  */
 export async function runDemo(plan: DemoPlan): Promise<{ detections: number; events: number; named: Set<string> }> {
@@ -79,12 +95,39 @@ export async function runDemo(plan: DemoPlan): Promise<{ detections: number; eve
     const gallery = join(plan.dataDir, "gallery.json");
     await runStep(["enroll", people, "--gallery", gallery], env);
     await runStep(["gallery", "push", "--gallery", gallery, "--brokers", brokers], env);
-    const agentConfig = join(plan.dataDir, "agent.json");
+    // The coordinator (embedded MQTT broker, planner, API and dashboard), then the agents following its plan.
+    const mqttPassword = randomBytes(12).toString("base64url");
+    const coordinatorConfig = join(plan.dataDir, "coordinator.json");
     await writeFile(
-      agentConfig,
-      `${JSON.stringify({ agentId: "demo-agent", kafka: { brokers: [brokers] }, recognition: { threads: 1 } }, null, 2)}\n`,
+      coordinatorConfig,
+      `${JSON.stringify(
+        {
+          kafka: { brokers: [brokers], clientId: "demo-coordinator" },
+          mqtt: { embedded: { host: "127.0.0.1", port: plan.mqttPort, password: mqttPassword } },
+          http: { host: "127.0.0.1", port: plan.httpPort, password: plan.password },
+          stateDir: join(plan.dataDir, "coordinator"),
+          liveness: { missedHealthMs: 6000, startupGraceMs: 6000 },
+        },
+        null,
+        2,
+      )}\n`,
     );
-    services.push(startService("agent", ["agent", "--config", agentConfig], env));
+    services.push(startService("coordinator", ["coordinator", "--config", coordinatorConfig], env));
+    const dashboard = `http://127.0.0.1:${plan.httpPort}`;
+    await waitForHttp(`${dashboard}/api/openapi.json`, 30_000);
+    for (let i = 1; i <= plan.agents; i++) {
+      const agentId = `demo-agent-${i}`;
+      const agentConfig = join(plan.dataDir, `${agentId}.json`);
+      const config = {
+        agentId,
+        kafka: { brokers: [brokers], clientId: agentId },
+        recognition: { threads: 1 },
+        worker: { assignment: "plan", sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
+        mqtt: { url: `mqtt://127.0.0.1:${plan.mqttPort}`, username: "facefleet", password: mqttPassword, healthIntervalMs: 2000 },
+      };
+      await writeFile(agentConfig, `${JSON.stringify(config, null, 2)}\n`);
+      services.push(startService(agentId, ["agent", "--config", agentConfig], env));
+    }
 
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.events, topics.detections], fromBeginning: false });
@@ -114,7 +157,8 @@ export async function runDemo(plan: DemoPlan): Promise<{ detections: number; eve
       const args = ["produce", "--camera", camera, "--source", plan.video, "--fps", String(plan.fps), "--loop", "--brokers", brokers];
       services.push(startService(camera, [...args, "--state-dir", join(plan.dataDir, "capture")], env));
     }
-    say(`facefleet demo: Kafka at ${brokers}, ${plan.cameras} camera(s) at ${plan.fps} fps looping ${plan.video}`);
+    say(`facefleet demo: Kafka at ${brokers}, ${plan.agents} agent(s), ${plan.cameras} camera(s) at ${plan.fps} fps looping ${plan.video}`);
+    say(`facefleet demo: dashboard ${dashboard} (password: ${plan.password}); MQTT mqtt://127.0.0.1:${plan.mqttPort}`);
     say("  events below; `facefleet tail detections` in another terminal shows every frame; Ctrl-C stops the demo");
     const stats = setInterval(() => {
       const sorted = latencies.splice(0).sort((a, b) => a - b);

@@ -4,15 +4,20 @@ import { FacefleetError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
 
-const help = `usage: facefleet demo [--cameras N] [--fps F] [--duration S] [--port P] [--data-dir DIR]
-                      [--video FILE] [--people DIR]
+const help = `usage: facefleet demo [--cameras N] [--agents N] [--fps F] [--duration S] [--port P] [--http-port P]
+                      [--mqtt-port P] [--password PW] [--data-dir DIR] [--video FILE] [--people DIR]
 
 Everything on one machine: a local Kafka (ports P and P+1, default 9092), the topics, a gallery of
-the two people in the sample video, an agent, N looping cameras, and the recognition events printed
-as they happen. Ctrl-C (or --duration) stops it and takes it all down; a Kafka that was already
-running is left running.
+the two people in the sample video, the coordinator (embedded MQTT broker, partition planner, API and
+dashboard), agents following its plan, N looping cameras, and the recognition events printed as they
+happen. The dashboard URL and password are printed. Ctrl-C (or --duration) stops it and takes it all
+down; a Kafka that was already running is left running.
 
   --cameras N      cameras replaying the video (default 2)
+  --agents N       agent processes (default 2)
+  --http-port P    the coordinator's API and dashboard (default 8080)
+  --mqtt-port P    the coordinator's embedded MQTT broker (default 1883)
+  --password PW    the dashboard's login password (default facefleet)
   --fps F          frames per second per camera (default 5)
   --duration S     stop after S seconds (default: run until Ctrl-C)
   --data-dir DIR   broker data, gallery and configs (default .facefleet/demo)
@@ -20,10 +25,14 @@ running is left running.
   --people DIR     folder holding lin-manuel-miranda.png and alex-lacamoire.png (default: the video's folder)`;
 
 export const demoCommand: Command = {
-  summary: "run Kafka, an agent and looping sample cameras on this machine, printing recognitions",
+  summary: "run Kafka, the coordinator and dashboard, agents and looping sample cameras on this machine",
   async run(args) {
     const { values } = parseOptions(args, {
       cameras: { type: "string" },
+      agents: { type: "string" },
+      "http-port": { type: "string" },
+      "mqtt-port": { type: "string" },
+      password: { type: "string" },
       fps: { type: "string" },
       duration: { type: "string" },
       port: { type: "string" },
@@ -38,6 +47,10 @@ export const demoCommand: Command = {
     }
     const plan = resolveDemoPlan({
       cameras: parseNumberOption("cameras", values.cameras, 1, 64),
+      agents: parseNumberOption("agents", values.agents, 1, 16),
+      httpPort: parseNumberOption("http-port", values["http-port"], 1024, 65535),
+      mqttPort: parseNumberOption("mqtt-port", values["mqtt-port"], 1024, 65535),
+      password: values.password,
       fps: parseNumberOption("fps", values.fps, 0.1, 60),
       durationS: parseNumberOption("duration", values.duration, 1, 86_400),
       port: parseNumberOption("port", values.port, 1024, 65534),
