@@ -124,6 +124,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
         framesTopic: topics.frames,
         stats: () => (inference ? stats.snapshot() : undefined),
         framesIn: () => stats.framesIn,
+        lag: () => (inference ? stats.lag : undefined),
         models: () => inference?.models ?? [],
         handlers: {
           // The follower reads the compacted gallery topic live; there is nothing to reload by hand.

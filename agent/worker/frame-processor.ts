@@ -1,14 +1,17 @@
 import { performance } from "node:perf_hooks";
+import sharp from "sharp";
 import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
+import { alignFace } from "../../recognition/align.js";
 import { annotateImage } from "../../recognition/annotate.js";
 import { toFaceResult } from "../../recognition/face-result.js";
+import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { Frame } from "./frame-intake.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
-import type { TrackEvent, Trackers } from "./tracker.js";
+import type { FaceSample, TrackEvent, Trackers } from "./tracker.js";
 
 /** The gallery as the processor needs it: the matcher and the version it came from, read together per frame. */
 export type GalleryView = { readonly matcher: FaceMatcher; readonly version: number };
@@ -16,6 +19,21 @@ export type GalleryView = { readonly matcher: FaceMatcher; readonly version: num
 export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, number>> };
 
 const ms = (v: number) => Math.max(0, Math.round(v * 10) / 10);
+
+/** JPEG quality of an event's face crop: a 112x112 chip is 3-5 KB. */
+const CROP_JPEG_QUALITY = 80;
+
+/** An event's face crop: the aligned chip as base64 JPEG. */
+export async function encodeCrop(chip: RgbImage): Promise<string> {
+  const raw = Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength);
+  const jpeg = await sharp(raw, { raw: { width: chip.width, height: chip.height, channels: 3 } })
+    .jpeg({ quality: CROP_JPEG_QUALITY })
+    .toBuffer();
+  return jpeg.toString("base64");
+}
+
+/** An embedding for an event: plain numbers rounded to 1e-5 (about 8 characters each in JSON). */
+export const roundEmbedding = (embedding: Float32Array): number[] => Array.from(embedding, (v) => Math.round(v * 1e5) / 1e5);
 
 /**
  * One admitted frame through decode → detect → align → embed (the pipeline), match (the gallery),
@@ -49,10 +67,19 @@ export class FrameProcessor {
     const matches: (MatchResult | null)[] = analysis.faces.map((face) => (face.embedding ? matcher.match(face.embedding) : null));
 
     const t2 = performance.now();
+    const alignment = this.pipeline.embedder.loaded.model.alignment;
     const tracked = this.trackers.for(headers.camera).update(
       headers.seq,
       headers["capture-time"],
-      analysis.faces.map((face, i) => ({ box: face.box, score: face.score, match: matches[i] ?? null })),
+      analysis.faces.map((face, i) => {
+        const { embedding } = face;
+        // Built only when this face becomes the heaviest vote for its name (not per frame): the chip is re-cut
+        // from the picture (the pipeline's own crop is not kept), the embedding is the pipeline's array.
+        const sample = embedding
+          ? (): FaceSample => ({ chip: alignFace(analysis.image, face.landmarks, alignment), embedding })
+          : undefined;
+        return { box: face.box, score: face.score, match: matches[i] ?? null, ...(sample ? { sample } : {}) };
+      }),
     );
 
     const t3 = performance.now();
@@ -103,12 +130,28 @@ export class FrameProcessor {
       galleryVersion: version,
       timingsMs: timings,
     });
-    const events = tracked.events.map((event) => this.stampEvent(headers.camera, event, doneTime));
+    // Crops are encoded only for the frames that announce something (a few per track).
+    const crops = new Map<FaceSample, Promise<string>>();
+    const cropOf = (sample: FaceSample) => {
+      let crop = crops.get(sample);
+      if (crop === undefined) crops.set(sample, (crop = encodeCrop(sample.chip)));
+      return crop;
+    };
+    const events = await Promise.all(
+      tracked.events.map(async (event) =>
+        this.stampEvent(headers.camera, event, doneTime, event.sample ? await cropOf(event.sample) : undefined),
+      ),
+    );
     return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) } };
   }
 
-  /** A tracker event as a facefleet.events record. */
-  stampEvent(camera: string, event: TrackEvent, time = Date.now()): RecognitionEvent {
-    return recognitionEventSchema.parse({ schemaVersion: EVENT_SCHEMA_VERSION, camera, agent: this.agent, time, ...event });
+  /**
+   * A tracker event as a facefleet.events record; an announcement with a face sample also carries the
+   * sample's embedding, the recognizer id and `crop` (base64 JPEG from encodeCrop) when given.
+   */
+  stampEvent(camera: string, event: TrackEvent, time = Date.now(), crop?: string): RecognitionEvent {
+    const { sample, ...fields } = event;
+    const face = sample ? { embedding: roundEmbedding(sample.embedding), model: this.models.recognizer, ...(crop ? { crop } : {}) } : {};
+    return recognitionEventSchema.parse({ schemaVersion: EVENT_SCHEMA_VERSION, camera, agent: this.agent, time, ...fields, ...face });
   }
 }

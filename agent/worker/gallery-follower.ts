@@ -65,6 +65,11 @@ export class GalleryFollower {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** One identity as held now (embeddings, rejects, recognizer), undefined when absent. */
+  get(name: string): (Identity & { recognizer: RecognizerStamp; updatedAt: string }) | undefined {
+    return this.identities.get(name);
+  }
+
   /** Rebuilt on every change; callers take it per frame, so a frame is matched against one gallery. */
   get matcher(): FaceMatcher {
     return this.currentMatcher;

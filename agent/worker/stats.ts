@@ -66,6 +66,8 @@ export class WorkerStats {
   galleryVersion = 0;
   galleryIdentities = 0;
   ownedPartitions: number[] = [];
+  /** Per owned partition: frames behind the last one processed (the fetched batch's high watermark − its offset − 1). */
+  readonly lag = new Map<number, number>();
   private readonly windows: Map<Stage, Window>;
   private readonly doneTimes: number[] = [];
   private readonly since = new Date();

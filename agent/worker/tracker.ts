@@ -1,11 +1,17 @@
-import type { Box } from "../../recognition/image.js";
+import type { Box, RgbImage } from "../../recognition/image.js";
 import { type MatchResult, UNKNOWN } from "../../recognition/match.js";
 import { intersectionOverUnion } from "../../recognition/nms.js";
 import type { TrackSettings } from "../config.js";
 import { NameVote, voteWeight } from "./track-vote.js";
 
-/** One face of a frame, as the tracker sees it: its match is null when it was too small to be matched. */
-export type FaceToTrack = { box: Box; score: number; match: MatchResult | null };
+/** A face as a correction needs it: the aligned chip the recognizer saw and its embedding. */
+export type FaceSample = { chip: RgbImage; embedding: Float32Array };
+
+/**
+ * One face of a frame, as the tracker sees it: its match is null when it was too small to be matched.
+ * `sample` builds its FaceSample; called only when the face becomes its name's heaviest vote (track-vote.ts).
+ */
+export type FaceToTrack = { box: Box; score: number; match: MatchResult | null; sample?: () => FaceSample };
 
 /** The tracker's answer for one face: which track it belongs to and what that track is called now. */
 export type TrackedFace = { trackId: string; identity: string; distance?: number; confidence?: number };
@@ -20,6 +26,8 @@ export type TrackEvent = {
   firstSeq: number;
   lastSeq: number;
   box: [number, number, number, number];
+  /** person_seen / unknown_person / watchlist_hit: the face of the heaviest vote for the announced name. */
+  sample?: FaceSample;
 };
 
 type Track = {
@@ -29,7 +37,7 @@ type Track = {
   lastSeq: number;
   lastCaptureTime: number;
   frames: number;
-  vote: NameVote;
+  vote: NameVote<FaceSample>;
   /** Names this track has been announced under (person_seen / unknown_person), each at most once. */
   announced: Set<string>;
 };
@@ -117,7 +125,7 @@ export class CameraTracker {
           lastSeq: seq,
           lastCaptureTime: captureTime,
           frames: 0,
-          vote: new NameVote(),
+          vote: new NameVote<FaceSample>(),
           announced: new Set(),
         };
         this.tracks.push(track);
@@ -126,7 +134,7 @@ export class CameraTracker {
       track.lastSeq = seq;
       track.lastCaptureTime = captureTime;
       track.frames++;
-      if (face.match) track.vote.add(face.match, voteWeight(face.box, face.score));
+      if (face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
       events.push(...this.announce(track));
       return this.named(track, face.match);
     });
@@ -138,7 +146,7 @@ export class CameraTracker {
    * must not be outvoted by the Unknown votes of their own track). Announcements are kept.
    */
   resetVotes(): void {
-    for (const track of this.tracks) track.vote = new NameVote();
+    for (const track of this.tracks) track.vote = new NameVote<FaceSample>();
   }
 
   /** Ends the tracks of a camera that has sent nothing for lostAfterMs of wall time. */
@@ -195,6 +203,7 @@ export class CameraTracker {
     };
     if (leader?.distance !== undefined) event.distance = Math.round(leader.distance * 1e4) / 1e4;
     if (leader?.confidence !== undefined) event.confidence = Math.round(leader.confidence * 1e4) / 1e4;
+    if (type !== "person_left" && leader?.representative !== undefined) event.sample = leader.representative;
     return event;
   }
 }

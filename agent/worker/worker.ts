@@ -103,6 +103,7 @@ export class InferenceWorker {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = [...(payload.memberAssignment[topics.frames] ?? [])].sort((a, b) => a - b);
       this.stats.ownedPartitions = owned;
+      for (const partition of this.stats.lag.keys()) if (!owned.includes(partition)) this.stats.lag.delete(partition);
       this.log(`owns partitions [${owned.join(",")}] of ${topics.frames} (${this.ownership.kind}, group ${payload.groupId})`);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -122,6 +123,8 @@ export class InferenceWorker {
           if (!isRunning() || isStale()) break;
           await this.handle(batch.topic, batch.partition, message);
           resolveOffset(message.offset); // only now: its outputs are acknowledged
+          // Frames behind this one in the partition when the batch was fetched (health's lag per partition).
+          this.stats.lag.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1));
           await commitOffsetsIfNecessary();
           await heartbeat();
         }

@@ -111,6 +111,10 @@ test("coordinator + 3 agent processes: failover, a new agent, drain, coordinator
     return done.size === PARTITIONS;
   });
 
+  await check("agents report a lag per owned partition", async () =>
+    (await api.agents()).some((a) => (a.health?.partitions ?? []).some((p) => p.lag !== null)),
+  );
+
   // 1. SIGKILL agent-c: its partitions are processed by the others.
   const before = (await api.plan()).plan;
   assert.ok(before);
