@@ -4,6 +4,7 @@ import { FacefleetError } from "../cli/errors.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { formatZodIssue } from "../protocol/format-issue.js";
 import { topics } from "../protocol/topics.js";
+import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 
 /**
  * `facefleet coordinator --config FILE` (JSON). Every field has a default, so `{}` runs a coordinator
@@ -74,6 +75,11 @@ export const coordinatorConfigSchema = z.strictObject({
   loadSampleMs: z.number().int().min(200).default(2000),
   /** How long drain/undrain wait for the agent's acknowledgement. */
   commandTimeoutMs: z.number().int().min(100).default(5000),
+  /**
+   * The models the coordinator embeds photos uploaded in the dashboard with (loaded on the first photo;
+   * `recognizer` unset: the gallery's family). `threads: 2` keeps an enrollment from taking every core.
+   */
+  recognition: recognitionSettingsSchema.prefault({ threads: 2 }),
   /** Home Assistant MQTT discovery: a "last person seen" sensor per camera. */
   homeAssistant: z
     .strictObject({ enabled: z.boolean().default(false), discoveryPrefix: z.string().min(1).default("homeassistant") })

@@ -19,14 +19,18 @@ import type { AgentHealth } from "../protocol/health.js";
 import { mqttTopics } from "../protocol/mqtt-topics.js";
 import { type PartitionPlan, partitionsOf } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
+import { cameraRoutes } from "./api/routes-cameras.js";
+import { peopleRoutes } from "./api/routes-people.js";
 import { startApiServer } from "./api/server.js";
 import type { CoordinatorConfig } from "./config.js";
 import { ControlError, type CoordinatorControl } from "./control.js";
 import { followEvents } from "./events/event-feed.js";
 import { LastPersonSensors } from "./home-assistant/last-person-sensors.js";
 import { PartitionLoadMeter } from "./load/partition-load-meter.js";
+import { AnnotatedFeed } from "./media/annotated-feed.js";
 import { CoordinatorLink } from "./mqtt/coordinator-link.js";
 import { startEmbeddedBroker } from "./mqtt/embedded-broker.js";
+import { PeopleService } from "./people/people-service.js";
 import { type FleetInput, PlanKeeper, type ReplanResult } from "./plan/plan-keeper.js";
 import { AgentRegistry } from "./registry/agent-registry.js";
 import { resolveApiToken } from "./state/api-token.js";
@@ -79,7 +83,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
 
     // Kafka: the topics must exist; the last plan is read back.
     const kafka = options.kafka ?? createKafka(config.kafka);
-    await assertTopics(kafka, [config.framesTopic, topics.plan, topics.events]);
+    await assertTopics(kafka, [config.framesTopic, topics.plan, topics.events, topics.annotated, topics.gallery]);
     const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
     await producer.connect();
     cleanup.push(() => producer.disconnect());
@@ -258,6 +262,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       },
     });
     cleanup.push(() => events.stop());
+    const media = await AnnotatedFeed.start({ kafka, log, onFrame: (camera, time) => emit({ type: "frame", camera, time }) });
+    cleanup.push(() => media.stop());
+    const people = await PeopleService.start({ kafka, recognition: config.recognition, log, onChange: emit });
+    cleanup.push(() => people.stop());
 
     const livenessTimer = setInterval(checkLiveness, 500);
     const sampleTimer = setInterval(() => {
@@ -366,6 +374,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       token,
       ...(config.http.password ? { password: config.http.password } : {}),
       ...(staticDir ? { staticDir } : {}),
+      extraRoutes: [...cameraRoutes(media), ...peopleRoutes(people)],
       log,
     });
     cleanup.push(() => api.close());

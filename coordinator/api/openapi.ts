@@ -54,13 +54,20 @@ function pathParameters(schema: z.ZodType): Json[] {
 }
 
 function operation(route: ApiRoute): Json {
-  const responses: Json = { "200": { description: "OK", content: jsonContent(schemaRef(route.response, "output")) } };
+  const content = route.produces
+    ? { [route.produces]: { schema: { type: "string", contentMediaType: route.produces } } }
+    : jsonContent(schemaRef(route.response, "output"));
+  const responses: Json = { "200": { description: "OK", content } };
   if (route.params || route.body)
     responses["400"] = errorResponse("Invalid path parameter or body (the message names the field), or invalid JSON.");
   if (!route.public) responses["401"] = errorResponse("Missing or wrong credentials.");
   else if (route.operationId === "login") responses["401"] = errorResponse("Wrong token or password.");
-  if (route.refusals?.includes(404)) responses["404"] = errorResponse("No such agent or partition.");
+  if (route.refusals?.includes(404)) responses["404"] = errorResponse("No such agent, partition, camera or person.");
   if (route.refusals?.includes(409)) responses["409"] = errorResponse("Refused in the current state (agent offline or drained...).");
+  if (route.refusals?.includes(422))
+    responses["422"] = errorResponse("Well-formed but refused (a photo without exactly one usable face...).");
+  if (route.refusals?.includes(503))
+    responses["503"] = errorResponse("A part this route needs is not available now (models not loaded...).");
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], responses };
   if (route.params) op.parameters = pathParameters(route.params);
   if (route.body) op.requestBody = { required: true, content: jsonContent(schemaRef(route.body, "input")) };

@@ -23,12 +23,14 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   public?: boolean;
   params?: P;
   body?: B;
-  /** The 200 answer. */
+  /** The 200 answer (JSON, unless `produces` says otherwise). */
   response: z.ZodType;
+  /** The 200 answer's media type when it is not JSON (e.g. image/jpeg): the handler sends the bytes itself with `reply`. */
+  produces?: string;
   /** Bytes of request body this route accepts (default: the server's 256 KiB). */
   bodyLimit?: number;
   /** Refusals beyond 400 (bad params/body) and 401 (no credentials) that the route can give. */
-  refusals?: ReadonlyArray<404 | 409>;
+  refusals?: ReadonlyArray<404 | 409 | 422 | 503>;
   handle(context: RouteContext<P, B>): unknown;
 }
 

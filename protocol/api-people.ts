@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/**
+ * Enrollment through the coordinator (coordinator/people/, coordinator/api/routes-people.ts): the people
+ * of the gallery (compacted facefleet.gallery, protocol/gallery-record.ts), adding one, adding a photo of
+ * one, deleting one.
+ */
+
+/** An identity's name, as on the gallery topic (protocol/gallery-record.ts), without surrounding spaces. */
+export const personNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\n\r]+$/, "must be one line")
+  .regex(/^\S(.*\S)?$/, "must not start or end with a space");
+
+export const personParamSchema = z.object({ name: personNameSchema });
+
+/** POST /api/people */
+export const createPersonBodySchema = z.object({ name: personNameSchema }).strict();
+
+/** Base64 of a 9 MiB picture is 12 MiB; the route's body limit stops larger ones first. */
+const MAX_IMAGE_BASE64_CHARS = 12 * 1024 * 1024;
+
+/** POST /api/people/:name/photos: a JPEG, PNG or WebP picture as base64 (a `data:image/…;base64,` prefix is allowed). */
+export const addPhotoBodySchema = z
+  .object({
+    image: z
+      .string()
+      .min(1)
+      .max(MAX_IMAGE_BASE64_CHARS)
+      .regex(/^(data:image\/[a-z0-9.+-]+;base64,)?[A-Za-z0-9+/_\s-]+={0,2}\s*$/, "must be a base64 JPEG, PNG or WebP picture"),
+  })
+  .strict();
+
+export const personViewSchema = z.object({
+  name: z.string(),
+  /** Embeddings enrolled (one per accepted photo). */
+  photos: z.number().int().nonnegative(),
+  /** The recognizer model that made the embeddings; null for a person without photos yet. */
+  recognizer: z.string().nullable(),
+  /** When the person's record was last published (epoch ms); null for a person without photos yet. */
+  updatedAt: z.number().nullable(),
+  /**
+   * False for a person created without photos yet: a gallery record needs an embedding, so such a
+   * person is held by the coordinator only (until its first photo, or a coordinator restart).
+   */
+  published: z.boolean(),
+});
+export type PersonView = z.infer<typeof personViewSchema>;
+
+/** GET /api/people */
+export const peopleListSchema = z.object({
+  /** The gallery version the coordinator has read (the agents report the same number once they hold it). */
+  version: z.number().int().nonnegative(),
+  people: z.array(personViewSchema),
+});
+export type PeopleList = z.infer<typeof peopleListSchema>;
+
+/** POST /api/people and DELETE /api/people/:name */
+export const personChangeSchema = z.object({
+  person: personViewSchema,
+  /** The gallery version after the change (unchanged for a person without photos). */
+  version: z.number().int().nonnegative(),
+});
+export type PersonChange = z.infer<typeof personChangeSchema>;
+
+/** POST /api/people/:name/photos: the photo had exactly one face, now enrolled. */
+export const addPhotoResultSchema = z.object({
+  person: personViewSchema,
+  faces: z.literal(1),
+  version: z.number().int().nonnegative(),
+});
+export type AddPhotoResult = z.infer<typeof addPhotoResultSchema>;
+
+/** Why a photo was refused (422 `{ error, message }`). */
+export const photoRejectionSchema = z.enum(["no-face", "several-faces", "face-too-small", "bad-image"]);
+export type PhotoRejection = z.infer<typeof photoRejectionSchema>;
