@@ -80,6 +80,15 @@ export const coordinatorConfigSchema = z.strictObject({
    * `recognizer` unset: the gallery's family). `threads: 2` keeps an enrollment from taking every core.
    */
   recognition: recognitionSettingsSchema.prefault({ threads: 2 }),
+  /** Corrections from events (coordinator/corrections): how many recent events keep their face for a correction. */
+  corrections: z.strictObject({ recentEvents: z.number().int().min(1).max(100_000).default(500) }).prefault({}),
+  /** Unknown-person alerts (a toggle per camera): crops kept this long, then purged. */
+  unknownAlerts: z
+    .strictObject({
+      retentionHours: z.number().positive().default(72),
+      purgeIntervalMs: z.number().int().min(1000).default(600_000),
+    })
+    .prefault({}),
   /** Home Assistant MQTT discovery: a "last person seen" sensor per camera. */
   homeAssistant: z
     .strictObject({ enabled: z.boolean().default(false), discoveryPrefix: z.string().min(1).default("homeassistant") })

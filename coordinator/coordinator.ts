@@ -20,10 +20,12 @@ import { mqttTopics } from "../protocol/mqtt-topics.js";
 import { type PartitionPlan, partitionsOf } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
 import { cameraRoutes } from "./api/routes-cameras.js";
+import { eventRoutes } from "./api/routes-events.js";
 import { peopleRoutes } from "./api/routes-people.js";
 import { startApiServer } from "./api/server.js";
 import type { CoordinatorConfig } from "./config.js";
 import { ControlError, type CoordinatorControl } from "./control.js";
+import { startCorrections, withoutEmbedding } from "./corrections/corrections.js";
 import { followEvents } from "./events/event-feed.js";
 import { LastPersonSensors } from "./home-assistant/last-person-sensors.js";
 import { PartitionLoadMeter } from "./load/partition-load-meter.js";
@@ -251,13 +253,27 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
           log,
         )
       : undefined;
+    const corrections = await startCorrections({
+      kafka,
+      connection: config.kafka,
+      stateDir: config.stateDir,
+      recentEvents: config.corrections.recentEvents,
+      retentionHours: config.unknownAlerts.retentionHours,
+      purgeIntervalMs: config.unknownAlerts.purgeIntervalMs,
+      onAlert: (alert) => emit({ type: "alert", alert }),
+      log,
+    });
+    cleanup.push(() => corrections.stop());
     const events = await followEvents({
       kafka,
       topic: topics.events,
       log,
       onEvent: (event: RecognitionEvent) => {
-        emit({ type: "event", event });
-        void connectedLink.publish(mqttTopics.events(event.camera), JSON.stringify(event)).catch(() => undefined);
+        corrections.observe(event);
+        // The embedding stays in the coordinator (corrections); the crop goes on to the dashboard.
+        const shown = withoutEmbedding(event);
+        emit({ type: "event", event: shown });
+        void connectedLink.publish(mqttTopics.events(event.camera), JSON.stringify(shown)).catch(() => undefined);
         void sensors?.onEvent(event);
       },
     });
@@ -374,7 +390,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       token,
       ...(config.http.password ? { password: config.http.password } : {}),
       ...(staticDir ? { staticDir } : {}),
-      extraRoutes: [...cameraRoutes(media), ...peopleRoutes(people)],
+      extraRoutes: [...cameraRoutes(media), ...peopleRoutes(people), ...eventRoutes(corrections.control)],
       log,
     });
     cleanup.push(() => api.close());

@@ -17,6 +17,21 @@ export const recognitionEventSchema = z.object({
   time: z.number().int().positive(),
   agent: z.string().min(1),
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+  /**
+   * What a correction needs (coordinator/corrections), on person_seen / unknown_person / watchlist_hit
+   * only; absent on older events and on person_left. `crop`: base64 JPEG of the aligned face chip the
+   * recognizer saw (150x150 for the default recognizer, quality 80, 4-6 KB) of the track's representative face: the
+   * heaviest-voting face among the frames that voted for the track's name. `embedding`: that face's
+   * embedding (unit vector, rounded to 1e-5). `model`: the recognizer that made it (models/manifest.json id).
+   */
+  crop: z
+    .string()
+    .min(1)
+    .max(256 * 1024)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64")
+    .optional(),
+  embedding: z.array(z.number()).min(1).max(4096).optional(),
+  model: z.string().min(1).optional(),
 });
 
 export type RecognitionEvent = z.infer<typeof recognitionEventSchema>;

@@ -29,6 +29,15 @@ export const galleryRecordSchema = z.object({
     .regex(/^[^\n\r]+$/, "must be one line"),
   recognizer: z.object({ family: z.string().min(1), modelId: z.string().min(1), embeddingSize: z.number().int().positive() }),
   embeddings: z.array(z.object({ vector: z.string().min(1), source: z.string() })).min(1),
+  /**
+   * Optional (older records have none): faces corrected as NOT this person ("this is not Dave"), same
+   * encoding as `embeddings`; `source` names where each came from (`event:<id>`). Matching skips this
+   * identity for a probe nearer to one of them than to its own embeddings (recognition/match.ts).
+   */
+  rejects: z
+    .array(z.object({ vector: z.string().min(1), source: z.string() }))
+    .max(10_000)
+    .optional(),
   updatedAt: z.string(),
 });
 
@@ -48,6 +57,8 @@ export function encodeGalleryRecord(identity: Identity, recognizer: RecognizerSt
     embeddings: identity.embeddings.map((e) => ({ vector: encodeVector(e.vector), source: e.source })),
     updatedAt: now.toISOString(),
   };
+  if (identity.rejects && identity.rejects.length > 0)
+    record.rejects = identity.rejects.map((e) => ({ vector: encodeVector(e.vector), source: e.source }));
   galleryRecordSchema.parse(record);
   return { key: identity.name, value: JSON.stringify(record) };
 }
@@ -73,12 +84,15 @@ export function decodeGalleryRecord(key: Buffer | string | null, value: Buffer |
   const record = parsed.data;
   if (record.name !== name) throw new Error(`gallery record key '${name}' does not match its name '${record.name}'`);
   const size = record.recognizer.embeddingSize;
-  const embeddings = record.embeddings.map((e, i) => {
-    try {
-      return { vector: decodeVector(e.vector, size), source: e.source };
-    } catch (error) {
-      throw new Error(`gallery record '${name}': embeddings.${i}.vector: ${(error as Error).message}`);
-    }
-  });
-  return { kind: "upsert", name, recognizer: record.recognizer, identity: { name, embeddings }, updatedAt: record.updatedAt };
+  const decodeAll = (field: "embeddings" | "rejects", entries: readonly { vector: string; source: string }[]) =>
+    entries.map((e, i) => {
+      try {
+        return { vector: decodeVector(e.vector, size), source: e.source };
+      } catch (error) {
+        throw new Error(`gallery record '${name}': ${field}.${i}.vector: ${(error as Error).message}`);
+      }
+    });
+  const identity: Identity = { name, embeddings: decodeAll("embeddings", record.embeddings) };
+  if (record.rejects && record.rejects.length > 0) identity.rejects = decodeAll("rejects", record.rejects);
+  return { kind: "upsert", name, recognizer: record.recognizer, identity, updatedAt: record.updatedAt };
 }

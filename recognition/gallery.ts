@@ -9,7 +9,11 @@ import { decodeVector, encodeVector } from "./embedding-codec.js";
 export type RecognizerStamp = { family: string; modelId: string; embeddingSize: number };
 
 export type GalleryEntry = { vector: Float32Array; source: string };
-export type Identity = { name: string; embeddings: GalleryEntry[] };
+/**
+ * `rejects`: faces an operator said are NOT this person (a correction from an event); matching never
+ * names this identity for a probe nearer to one of them than to the identity's own embeddings (match.ts).
+ */
+export type Identity = { name: string; embeddings: GalleryEntry[]; rejects?: GalleryEntry[] };
 
 /** The enrolled people. `version` grows by one on every saved change, so agents can tell which one they use. */
 export type Gallery = { recognizer: RecognizerStamp; version: number; updatedAt: string; identities: Identity[] };
@@ -26,7 +30,13 @@ const galleryFileSchema = z.object({
   recognizer: z.object({ family: z.string(), modelId: z.string(), embeddingSize: z.number().int().positive() }),
   version: z.number().int().nonnegative(),
   updatedAt: z.string(),
-  identities: z.array(z.object({ name: identityName, embeddings: z.array(z.object({ vector: z.string(), source: z.string() })) })),
+  identities: z.array(
+    z.object({
+      name: identityName,
+      embeddings: z.array(z.object({ vector: z.string(), source: z.string() })),
+      rejects: z.array(z.object({ vector: z.string(), source: z.string() })).optional(),
+    }),
+  ),
 });
 
 export function emptyGallery(recognizer: RecognizerStamp): Gallery {
@@ -41,10 +51,15 @@ export function parseGallery(json: unknown, origin: string): Gallery {
     recognizer,
     version: parsed.data.version,
     updatedAt: parsed.data.updatedAt,
-    identities: parsed.data.identities.map((identity) => ({
-      name: identity.name,
-      embeddings: identity.embeddings.map((e) => ({ vector: decodeVector(e.vector, recognizer.embeddingSize), source: e.source })),
-    })),
+    identities: parsed.data.identities.map((identity) => {
+      const decode = (e: { vector: string; source: string }) => ({
+        vector: decodeVector(e.vector, recognizer.embeddingSize),
+        source: e.source,
+      });
+      const out: Identity = { name: identity.name, embeddings: identity.embeddings.map(decode) };
+      if (identity.rejects && identity.rejects.length > 0) out.rejects = identity.rejects.map(decode);
+      return out;
+    }),
   };
 }
 
@@ -59,6 +74,9 @@ export function serializeGallery(gallery: Gallery): string {
       identities: gallery.identities.map((identity) => ({
         name: identity.name,
         embeddings: identity.embeddings.map((e) => ({ vector: encodeVector(e.vector), source: e.source })),
+        ...(identity.rejects && identity.rejects.length > 0
+          ? { rejects: identity.rejects.map((e) => ({ vector: encodeVector(e.vector), source: e.source })) }
+          : {}),
       })),
     },
     null,

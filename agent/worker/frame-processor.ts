@@ -20,7 +20,7 @@ export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, num
 
 const ms = (v: number) => Math.max(0, Math.round(v * 10) / 10);
 
-/** JPEG quality of an event's face crop: a 112x112 chip is 3-5 KB. */
+/** JPEG quality of an event's face crop: a 150x150 chip is 4-6 KB. */
 const CROP_JPEG_QUALITY = 80;
 
 /** An event's face crop: the aligned chip as base64 JPEG. */
@@ -134,7 +134,10 @@ export class FrameProcessor {
     const crops = new Map<FaceSample, Promise<string>>();
     const cropOf = (sample: FaceSample) => {
       let crop = crops.get(sample);
-      if (crop === undefined) crops.set(sample, (crop = encodeCrop(sample.chip)));
+      if (crop === undefined) {
+        crop = encodeCrop(sample.chip);
+        crops.set(sample, crop);
+      }
       return crop;
     };
     const events = await Promise.all(

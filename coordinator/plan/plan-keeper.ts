@@ -141,7 +141,8 @@ export class PlanKeeper {
       partitionCount: fleet.partitionCount,
       topic: this.options.topic,
       now,
-      settings: fleet.loadKnown === false ? { ...this.options.settings, imbalanceThreshold: Number.POSITIVE_INFINITY } : this.options.settings,
+      settings:
+        fleet.loadKnown === false ? { ...this.options.settings, imbalanceThreshold: Number.POSITIVE_INFINITY } : this.options.settings,
     });
     const moves = this.current ? movesAgainst(this.current, result.plan, result.moves) : result.moves;
     if (!planChanged(this.current, result.plan)) {

@@ -1,0 +1,94 @@
+/** Recent events and their corrections ("not Dave, it is Bob"); unknown-person alerts per camera. */
+import { z } from "zod";
+import {
+  alertCameraParamSchema,
+  alertIdParamSchema,
+  correctionBodySchema,
+  correctionResultSchema,
+  eventIdParamSchema,
+  eventListSchema,
+  eventQuerySchema,
+  unknownAlertSettingBodySchema,
+  unknownAlertSettingSchema,
+  unknownAlertsViewSchema,
+} from "../../protocol/api-events.js";
+import type { CorrectionControl } from "../corrections/corrections.js";
+import { type ApiRoute, defineRoute } from "./route.js";
+import { parseOr400 } from "./validate.js";
+
+const jpeg = z.string().describe("JPEG bytes");
+
+export function eventRoutes(control: CorrectionControl): ApiRoute[] {
+  return [
+    defineRoute({
+      method: "GET",
+      url: "/api/events",
+      operationId: "listEvents",
+      summary:
+        "Recent recognition events (newest first; person_left not kept), each with cropUrl and whether it can be corrected. Query: camera, person (the name the event gave, or Unknown).",
+      tag: "events",
+      response: eventListSchema,
+      handle: ({ request }) => {
+        const query = parseOr400(eventQuerySchema, request.query ?? {});
+        return { events: control.events(query) };
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/api/events/:id/crop.jpg",
+      operationId: "getEventCrop",
+      summary: "The face crop of an event (the aligned chip the recognizer saw).",
+      tag: "events",
+      params: eventIdParamSchema,
+      response: jpeg,
+      produces: "image/jpeg",
+      refusals: [404],
+      handle: ({ params, reply }) => reply.type("image/jpeg").send(control.eventCrop(params.id)),
+    }),
+    defineRoute({
+      method: "POST",
+      url: "/api/events/:id/correction",
+      operationId: "correctEvent",
+      summary:
+        '{"identity": "Bob"}: the face is Bob (added to Bob, created if absent; a reject of the name the event gave). {"notIdentity": "Dave"}: a reject of Dave. Published to facefleet.gallery.',
+      tag: "events",
+      params: eventIdParamSchema,
+      body: correctionBodySchema,
+      response: correctionResultSchema,
+      refusals: [404, 409],
+      handle: ({ params, body }) => control.correct(params.id, body),
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/api/alerts/unknown",
+      operationId: "listUnknownAlerts",
+      summary: "Unknown-person alerts: the toggle of every camera, the alerts kept (newest first) and their retention.",
+      tag: "alerts",
+      response: unknownAlertsViewSchema,
+      handle: () => control.unknownAlerts(),
+    }),
+    defineRoute({
+      method: "PUT",
+      url: "/api/alerts/unknown/:camera",
+      operationId: "setUnknownAlerts",
+      summary: "Turns a camera's unknown-person alerts on or off (kept across restarts).",
+      tag: "alerts",
+      params: alertCameraParamSchema,
+      body: unknownAlertSettingBodySchema,
+      response: unknownAlertSettingSchema,
+      handle: ({ params, body }) => control.setUnknownAlerts(params.camera, body.enabled),
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/api/alerts/unknown/:id/crop.jpg",
+      operationId: "getUnknownAlertCrop",
+      summary: "The face crop of an unknown-person alert (until it is purged).",
+      tag: "alerts",
+      params: alertIdParamSchema,
+      response: jpeg,
+      produces: "image/jpeg",
+      refusals: [404],
+      handle: async ({ params, reply }) => reply.type("image/jpeg").send(await control.alertCrop(params.id)),
+    }),
+  ];
+}

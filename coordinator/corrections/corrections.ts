@@ -1,0 +1,127 @@
+/**
+ * The coordinator's corrections and unknown-person alerts in one piece: fed with every event of the
+ * coordinator's event feed (`observe`), answering the API through CorrectionControl
+ * (coordinator/api/routes-events.ts).
+ */
+import type { Kafka } from "kafkajs";
+import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
+import type { KafkaConnection } from "../../kafka/connection-config.js";
+import type { UnknownAlert } from "../../protocol/api.js";
+import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../protocol/api-events.js";
+import type { RecognitionEvent } from "../../protocol/event.js";
+import { topics } from "../../protocol/topics.js";
+import { CorrectionService, type GallerySource } from "./correction-service.js";
+import { UnknownAlerts } from "./unknown-alerts.js";
+
+/** What the event and alert routes call (errors: ControlError "not-found" → 404, "conflict" → 409). */
+export interface CorrectionControl {
+  events(filter: { camera?: string | undefined; person?: string | undefined }): EventView[];
+  eventCrop(id: string): Buffer;
+  correct(id: string, body: CorrectionBody): Promise<CorrectionResult>;
+  unknownAlerts(): UnknownAlertsView;
+  setUnknownAlerts(camera: string, enabled: boolean): Promise<UnknownAlertSetting>;
+  alertCrop(id: string): Promise<Buffer>;
+}
+
+export type CorrectionsOptions = {
+  /** The coordinator's Kafka client (for following facefleet.gallery when `gallery` is not given). */
+  kafka: Kafka;
+  /** The coordinator's `kafka` config (corrections are published with it, as `facefleet gallery push`). */
+  connection: KafkaConnection;
+  galleryTopic?: string;
+  /**
+   * A follower of facefleet.gallery the coordinator already runs (coordinator/people GalleryStore); absent:
+   * a GalleryFollower of its own is started (and stopped by `stop`).
+   */
+  gallery?: GallerySource;
+  galleryLoadTimeoutMs?: number;
+  stateDir: string;
+  /** Events kept for correction (default 500). */
+  recentEvents?: number;
+  /** Unknown-person alerts are purged after this (default 72). */
+  retentionHours?: number;
+  purgeIntervalMs?: number;
+  now?: () => number;
+  onAlert?: (alert: UnknownAlert) => void;
+  log?: (line: string) => void;
+};
+
+export type Corrections = {
+  control: CorrectionControl;
+  service: CorrectionService;
+  alerts: UnknownAlerts;
+  /** Every event of the feed, in order. Never throws (a failed alert write is logged). */
+  observe(event: RecognitionEvent): void;
+  stop(): Promise<void>;
+};
+
+/**
+ * An event without its embedding, for listeners that have no use for it (the API stream, MQTT
+ * `facefleet/events/<camera>`): about 1.5 KB less per event; the crop stays (the dashboard shows it).
+ */
+export function withoutEmbedding(event: RecognitionEvent): RecognitionEvent {
+  const { embedding: _embedding, ...rest } = event;
+  return rest;
+}
+
+export async function startCorrections(o: CorrectionsOptions): Promise<Corrections> {
+  const log = o.log ?? (() => {});
+  const topic = o.galleryTopic ?? topics.gallery;
+  let follower: GalleryFollower | undefined;
+  let gallery = o.gallery;
+  if (gallery === undefined) {
+    follower = new GalleryFollower({
+      kafka: o.kafka,
+      topic,
+      agentId: "coordinator-corrections",
+      recognizer: null, // every identity, whatever recognizer made it; no matching here
+      threshold: 1,
+      log: (line) => log(`corrections: ${line}`),
+    });
+    await follower.start(o.galleryLoadTimeoutMs ?? 60_000);
+    gallery = follower;
+  }
+  const service = new CorrectionService({
+    gallery,
+    connection: o.connection,
+    topic,
+    ...(o.recentEvents !== undefined ? { capacity: o.recentEvents } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    log,
+  });
+  let alerts: UnknownAlerts;
+  try {
+    alerts = await UnknownAlerts.open({
+      stateDir: o.stateDir,
+      ...(o.retentionHours !== undefined ? { retentionHours: o.retentionHours } : {}),
+      ...(o.purgeIntervalMs !== undefined ? { purgeIntervalMs: o.purgeIntervalMs } : {}),
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.onAlert ? { onAlert: o.onAlert } : {}),
+      log,
+    });
+  } catch (error) {
+    await follower?.stop();
+    throw error;
+  }
+  const control: CorrectionControl = {
+    events: (filter) => service.list(filter),
+    eventCrop: (id) => service.crop(id),
+    correct: (id, body) => service.correct(id, body),
+    unknownAlerts: () => alerts.view(),
+    setUnknownAlerts: (camera, enabled) => alerts.setEnabled(camera, enabled),
+    alertCrop: (id) => alerts.crop(id),
+  };
+  return {
+    control,
+    service,
+    alerts,
+    observe(event) {
+      service.observe(event);
+      alerts.observe(event).catch((error: Error) => log(`unknown alerts: cannot keep alert of ${event.camera}: ${error.message}`));
+    },
+    async stop() {
+      alerts.stop();
+      await follower?.stop();
+    },
+  };
+}
