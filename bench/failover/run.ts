@@ -20,7 +20,7 @@ import path from "node:path";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
-import { createTopics, startBroker } from "../../test/agent/harness.js";
+import { createPlanTopic, createTopics, startBroker } from "../../test/agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -72,13 +72,7 @@ async function main(): Promise<void> {
   let ledger: DetectionLedger | undefined;
   try {
     await createTopics(broker.kafka, PARTITIONS);
-    const admin = broker.kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-    });
-    await admin.disconnect();
+    await createPlanTopic(broker.kafka);
     const ports: FleetPorts = { bootstrap: broker.bootstrap, mqttPort: 18861, httpPort: 18871 };
     const coordinatorConfig = writeCoordinatorConfig(dir, ports, { planner: { intervalMs: 5000, cooldownMs: 60_000 } });
     const api = new CoordinatorApi(`http://127.0.0.1:${ports.httpPort}`);

@@ -54,20 +54,48 @@ export async function startBroker(port: number): Promise<TestBroker> {
 
 /** The topics of DESIGN.md (what `facefleet topics ensure` will create), sized for a test. */
 export async function createTopics(kafka: Kafka, framesPartitions = 2): Promise<void> {
+  await createTopicsReady(kafka, [
+    { topic: topics.frames, numPartitions: framesPartitions },
+    { topic: topics.detections, numPartitions: 1 },
+    { topic: topics.annotated, numPartitions: 1 },
+    { topic: topics.events, numPartitions: 1 },
+    { topic: topics.dlq, numPartitions: 1 },
+    { topic: topics.gallery, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
+  ]);
+}
+
+/** The compacted facefleet.plan topic (what agents following the coordinator's plan need). */
+export async function createPlanTopic(kafka: Kafka): Promise<void> {
+  await createTopicsReady(kafka, [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }]);
+}
+
+type TopicSpec = { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] };
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own wait (waitForLeaders) gives
+ * up with UNKNOWN_TOPIC_OR_PARTITION when the broker's metadata lags behind the creation (seen on a busy
+ * machine), so the wait is done here with metadata requests until it holds.
+ */
+async function createTopicsReady(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.frames, numPartitions: framesPartitions },
-        { topic: topics.detections, numPartitions: 1 },
-        { topic: topics.annotated, numPartitions: 1 },
-        { topic: topics.events, numPartitions: 1 },
-        { topic: topics.dlq, numPartitions: 1 },
-        { topic: topics.gallery, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
-      ],
-    });
+    await admin.createTopics({ waitForLeaders: false, topics: specs });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const { topics: found } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+        const ready = specs.every((spec) => {
+          const meta = found.find((t) => t.name === spec.topic);
+          return meta !== undefined && meta.partitions.length === spec.numPartitions && meta.partitions.every((p) => p.leader >= 0);
+        });
+        if (ready) return;
+      } catch {
+        // metadata not there yet
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${specs.map((s) => s.topic).join(", ")} have no leaders after 60 s`);
+      await sleep(200);
+    }
   } finally {
     await admin.disconnect();
   }

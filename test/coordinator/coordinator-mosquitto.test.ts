@@ -19,7 +19,7 @@ import { type AgentHealth, HEALTH_SCHEMA_VERSION } from "../../protocol/health.j
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
 import { type PartitionPlan, partitionPlanSchema, partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
-import { createTopics, startBroker } from "../agent/harness.js";
+import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js";
 import { connectOnce, Recorder } from "../mqtt/mqtt-helpers.js";
 import { CoordinatorApi } from "../support/fleet.js";
 import { startMosquitto } from "../support/mosquitto.js";
@@ -64,13 +64,7 @@ test("coordinator on Mosquitto: registry, plan on Kafka and MQTT, drain ack, las
     rmSync(dir, { recursive: true, force: true });
   });
   await createTopics(kafka.kafka, 4);
-  const admin = kafka.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-  });
-  await admin.disconnect();
+  await createPlanTopic(kafka.kafka);
 
   // A config error names the field.
   assert.throws(() => parseCoordinatorConfig({ http: { port: "80" } }), /config: http\.port: /);

@@ -13,7 +13,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
-import { createTopics, startBroker } from "../agent/harness.js";
+import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -46,13 +46,7 @@ test("coordinator + 3 agent processes: failover, a new agent, drain, coordinator
     rmSync(dir, { recursive: true, force: true });
   });
   await createTopics(broker.kafka, PARTITIONS);
-  const admin = broker.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-  });
-  await admin.disconnect();
+  await createPlanTopic(broker.kafka);
 
   const ports: FleetPorts = { bootstrap: broker.bootstrap, mqttPort: 18841, httpPort: 18851 };
   const coordinatorConfig = writeCoordinatorConfig(dir, ports);
