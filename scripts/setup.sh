@@ -11,6 +11,8 @@ command -v mvn >/dev/null || missing+=(maven)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 # Mosquitto: the external MQTT broker the tests start (test/mqtt/mosquitto.test.ts); /usr/sbin is not on every PATH.
 { command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || missing+=(mosquitto)
+# Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
