@@ -4,13 +4,11 @@
  * reader from the beginning ends on the current plan; readers still keep the highest `version` seen
  * (a late duplicate or an old coordinator's record never moves them back).
  */
-import { randomUUID } from "node:crypto";
-import type { Consumer, Kafka, Producer } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import type { Kafka, Producer } from "kafkajs";
 import { formatZodIssue } from "../protocol/format-issue.js";
 import { type PartitionPlan, partitionPlanSchema } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
-import { deleteReaderGroup } from "./delete-reader-group.js";
+import { startTopicReader } from "./topic-reader.js";
 
 /** The record key of the frames topic's plan. */
 export const PLAN_KEY = "frames";
@@ -72,61 +70,20 @@ export type PlanTopicReaderOptions = {
  * (fresh id, nothing committed), so every reader sees every plan. Throws when the topic is missing.
  */
 export async function readPlanTopic(options: PlanTopicReaderOptions): Promise<PlanTopicReader> {
-  const { kafka, clientName } = options;
-  const topic = options.topic ?? topics.plan;
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, number>;
-  try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) throw new FacefleetError(`plan topic ${topic} does not exist: run facefleet topics ensure`);
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-  const positions = new Map<number, number>();
-  let caughtUp!: () => void;
-  const ready = new Promise<void>((resolve) => {
-    caughtUp = resolve;
-  });
-  const check = () => {
-    for (const [partition, end] of ends) if ((positions.get(partition) ?? 0) < end) return;
-    caughtUp();
-  };
-  let stopped = false;
-  const groupId = `facefleet-plan-${clientName}-${randomUUID().slice(0, 8)}`;
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 250,
-    allowAutoTopicCreation: false,
-    retry: { restartOnFailure: async () => !stopped },
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch, heartbeat }) => {
-      for (const message of batch.messages) {
+  const reader = await startTopicReader({
+    kafka: options.kafka,
+    topic: options.topic ?? topics.plan,
+    clientName: `plan-${options.clientName}`,
+    fromBeginning: true,
+    what: "plan topic",
+    onBatch: ({ messages }) => {
+      for (const message of messages) {
         if (message.key !== null && String(message.key) !== PLAN_KEY) continue;
         const decoded = decodePlan(message.value);
         if (decoded.ok) options.onPlan(decoded.plan);
         else options.onInvalid?.(decoded.reason, message.offset);
       }
-      positions.set(batch.partition, Number(batch.lastOffset()) + 1);
-      check();
-      await heartbeat();
     },
   });
-  check();
-  return {
-    caughtUp: ready,
-    async stop() {
-      stopped = true;
-      await consumer.disconnect().catch(() => undefined);
-      await deleteReaderGroup(kafka, groupId);
-    },
-  };
+  return { caughtUp: reader.caughtUp, stop: reader.stop };
 }

@@ -8,6 +8,7 @@
 import kafkajs, { type Admin } from "kafkajs";
 import { z } from "zod";
 import { topics } from "../protocol/topics.js";
+import { createTopicsAndWait } from "./create-topics.js";
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -90,15 +91,15 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
+    await createTopicsAndWait(
+      admin,
+      missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.numPartitions,
         replicationFactor: s.replicationFactor,
         configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
   }
   const present = specs.filter((s) => existing.has(s.topic));
   const partitionCounts = new Map<string, number>();

@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
-import type { Consumer, Kafka } from "kafkajs";
-import { FacefleetError } from "../../cli/errors.js";
-import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
+import type { Kafka } from "kafkajs";
+import { startTopicReader, type TopicReader } from "../../kafka/topic-reader.js";
 import { decodeGalleryRecord } from "../../protocol/gallery-record.js";
 import type { Gallery, Identity, RecognizerStamp } from "../../recognition/gallery.js";
 import { type FaceMatcher, GalleryMatcher } from "../../recognition/match.js";
@@ -34,20 +32,17 @@ export type GalleryFollowerOptions = {
  */
 export class GalleryFollower {
   private readonly identities = new Map<string, Identity & { recognizer: RecognizerStamp; updatedAt: string }>();
-  private readonly positions = new Map<number, number>();
   private currentMatcher: FaceMatcher;
-  private consumer: Consumer | undefined;
-  private readonly groupId: string;
+  private reader: TopicReader | undefined;
+  private read = 0;
 
   constructor(private readonly options: GalleryFollowerOptions) {
-    this.groupId = `facefleet-gallery-${options.agentId}-${randomUUID().slice(0, 8)}`;
     this.currentMatcher = this.buildMatcher();
   }
 
+  /** The topic position read so far (0 before the start). */
   get version(): number {
-    let sum = 0;
-    for (const position of this.positions.values()) sum += position;
-    return sum;
+    return this.read;
   }
 
   get size(): number {
@@ -78,78 +73,36 @@ export class GalleryFollower {
   /** Reads the topic to its end (the high watermarks at the time of the call), then keeps following it. */
   async start(timeoutMs: number): Promise<void> {
     const { kafka, topic } = this.options;
-    const admin = kafka.admin();
-    await admin.connect();
-    let ends: Map<number, number>;
-    try {
-      const existing = await admin.listTopics();
-      if (!existing.includes(topic)) throw new FacefleetError(`gallery topic ${topic} does not exist: run facefleet topics ensure`);
-      const offsets = await admin.fetchTopicOffsets(topic);
-      ends = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));
-    } finally {
-      await admin.disconnect();
-    }
-
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((resolve) => {
-      caughtUp = resolve;
-    });
-    const checkCaughtUp = () => {
-      for (const [partition, end] of ends) if ((this.positions.get(partition) ?? 0) < end) return;
-      caughtUp();
-    };
-
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 250,
-      // Restart after a crash (e.g. the broker was away), but never once stopped.
-      retry: { restartOnFailure: async () => this.consumer !== undefined },
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch, heartbeat }) => {
+    this.reader = await startTopicReader({
+      kafka,
+      topic,
+      clientName: `gallery-${this.options.agentId}`,
+      fromBeginning: true,
+      what: "gallery topic",
+      onBatch: ({ messages, total }) => {
+        this.read = total;
         const note: GalleryChangeNote = { version: 0, identities: 0, upserted: [], deleted: [], ignored: [] };
-        for (const message of batch.messages) this.apply(message.key, message.value, note);
-        this.positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+        for (const message of messages) this.apply(message.key, message.value, note);
         if (note.upserted.length + note.deleted.length + note.ignored.length > 0) {
           this.currentMatcher = this.buildMatcher();
           note.version = this.version;
           note.identities = this.identities.size;
           this.options.onChange?.(note);
         }
-        checkCaughtUp();
-        await heartbeat();
       },
     });
-    checkCaughtUp();
-
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new FacefleetError(`could not read gallery topic ${topic} to its end within ${Math.round(timeoutMs / 1000)}s`)),
-        timeoutMs,
-      );
-    });
     try {
-      await Promise.race([ready, timeout]);
+      await this.reader.waitCaughtUp(timeoutMs, `could not read gallery topic ${topic} to its end within ${Math.round(timeoutMs / 1000)}s`);
     } catch (error) {
       await this.stop();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    if (!consumer) return;
-    await consumer.disconnect().catch(() => undefined);
-    await deleteReaderGroup(this.options.kafka, this.groupId);
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.stop();
   }
 
   private apply(key: Buffer | null, value: Buffer | null, note: GalleryChangeNote): void {

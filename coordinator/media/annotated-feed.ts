@@ -7,9 +7,8 @@
  * valid headers falls back to its key and the record's timestamp. Records that are not JPEGs are skipped
  * with one log line each.
  */
-import { randomUUID } from "node:crypto";
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
+import type { Kafka, KafkaMessage } from "kafkajs";
+import { startTopicReader, type TopicReader } from "../../kafka/topic-reader.js";
 import type { CameraSummary } from "../../protocol/api-media.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
@@ -38,9 +37,8 @@ export class AnnotatedFeed implements CameraMedia {
   private readonly slots = new Map<string, CameraSlot>();
   private readonly intervalMs: number;
   private readonly maxCameras: number;
-  private consumer: Consumer | undefined;
+  private reader: TopicReader | undefined;
   private stopped = false;
-  private readonly groupId = `facefleet-coordinator-annotated-${randomUUID().slice(0, 8)}`;
 
   private constructor(private readonly options: AnnotatedFeedOptions) {
     this.intervalMs = 1000 / (options.maxNotifyPerSecond ?? 4);
@@ -50,26 +48,16 @@ export class AnnotatedFeed implements CameraMedia {
   /** Joins the topic at its end; resolves once the consumer runs. */
   static async start(options: AnnotatedFeedOptions): Promise<AnnotatedFeed> {
     const feed = new AnnotatedFeed(options);
-    const consumer = options.kafka.consumer({
-      groupId: feed.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+    feed.reader = await startTopicReader({
+      kafka: options.kafka,
+      topic: options.topic ?? topics.annotated,
+      clientName: "coordinator-annotated",
+      fromBeginning: false,
       maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: { restartOnFailure: async () => !feed.stopped },
+      onBatch: ({ partition, messages }) => {
+        for (const message of messages) feed.take(message, partition);
+      },
     });
-    feed.consumer = consumer;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [options.topic ?? topics.annotated], fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message, partition }) => feed.take(message, partition),
-      });
-    } catch (error) {
-      await feed.stop();
-      throw error;
-    }
     return feed;
   }
 
@@ -86,11 +74,9 @@ export class AnnotatedFeed implements CameraMedia {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const slot of this.slots.values()) clearTimeout(slot.timer);
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    if (!consumer) return;
-    await consumer.disconnect().catch(() => undefined);
-    await deleteReaderGroup(this.options.kafka, this.groupId);
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.stop();
   }
 
   private take(message: KafkaMessage, partition: number): void {

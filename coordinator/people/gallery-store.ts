@@ -6,10 +6,8 @@
  * (sum over partitions of last offset + 1), the same number the agents report. Every identity is kept,
  * whatever recognizer made it.
  */
-import { randomUUID } from "node:crypto";
-import type { Consumer, Kafka } from "kafkajs";
-import { FacefleetError } from "../../cli/errors.js";
-import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
+import type { Kafka } from "kafkajs";
+import { startTopicReader, type TopicReader } from "../../kafka/topic-reader.js";
 import { decodeGalleryRecord } from "../../protocol/gallery-record.js";
 import type { Identity, RecognizerStamp } from "../../recognition/gallery.js";
 
@@ -29,16 +27,14 @@ export class GalleryStore {
   private readonly identities = new Map<string, StoredIdentity>();
   private readonly positions = new Map<number, number>();
   private readonly waiters = new Set<Waiter>();
-  private readonly groupId = `facefleet-coordinator-gallery-${randomUUID().slice(0, 8)}`;
-  private consumer: Consumer | undefined;
+  private reader: TopicReader | undefined;
+  private read = 0;
   private started = false;
 
   constructor(private readonly options: GalleryStoreOptions) {}
 
   get version(): number {
-    let sum = 0;
-    for (const position of this.positions.values()) sum += position;
-    return sum;
+    return this.read;
   }
 
   get size(): number {
@@ -57,73 +53,41 @@ export class GalleryStore {
   /** Reads the topic to the end it has now, then keeps following it. Throws when the topic is missing or the end is not reached in time. */
   async start(timeoutMs: number): Promise<void> {
     const { kafka, topic } = this.options;
-    const admin = kafka.admin();
-    await admin.connect();
-    let ends: Map<number, number>;
-    try {
-      if (!(await admin.listTopics()).includes(topic))
-        throw new FacefleetError(`gallery topic ${topic} does not exist: run facefleet topics ensure`);
-      const offsets = await admin.fetchTopicOffsets(topic);
-      ends = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));
-    } finally {
-      await admin.disconnect();
-    }
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((resolve) => {
-      caughtUp = resolve;
-    });
-    const check = () => {
-      for (const [partition, end] of ends) if ((this.positions.get(partition) ?? 0) < end) return;
-      caughtUp();
-    };
-
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+    this.reader = await startTopicReader({
+      kafka,
+      topic,
+      clientName: "coordinator-gallery",
+      fromBeginning: true,
       maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: { restartOnFailure: async () => this.consumer !== undefined },
+      what: "gallery topic",
+      onBatch: ({ partition, messages, total }) => {
+        const changed: string[] = [];
+        for (const message of messages) {
+          const name = this.apply(message.key, message.value);
+          if (name !== undefined) changed.push(name);
+        }
+        this.read = total;
+        const last = messages.at(-1);
+        if (last) this.positions.set(partition, Number(last.offset) + 1);
+        if (this.started && changed.length > 0) {
+          try {
+            this.options.onChange?.(this, changed);
+          } catch (error) {
+            this.options.log(`gallery: change listener failed: ${(error as Error).message}`);
+          }
+        }
+        this.wake();
+      },
     });
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch, heartbeat }) => {
-          const changed: string[] = [];
-          for (const message of batch.messages) {
-            const name = this.apply(message.key, message.value);
-            if (name !== undefined) changed.push(name);
-          }
-          this.positions.set(batch.partition, Number(batch.lastOffset()) + 1);
-          if (this.started && changed.length > 0) {
-            try {
-              this.options.onChange?.(this, changed);
-            } catch (error) {
-              this.options.log(`gallery: change listener failed: ${(error as Error).message}`);
-            }
-          }
-          this.wake();
-          check();
-          await heartbeat();
-        },
-      });
-      check();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new FacefleetError(`could not read gallery topic ${topic} to its end within ${Math.round(timeoutMs / 1000)} s`)),
-          timeoutMs,
-        );
-      });
-      await Promise.race([ready, timeout]);
+      await this.reader.waitCaughtUp(
+        timeoutMs,
+        `could not read gallery topic ${topic} to its end within ${Math.round(timeoutMs / 1000)} s`,
+      );
       this.started = true;
     } catch (error) {
       await this.stop();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -147,11 +111,9 @@ export class GalleryStore {
 
   async stop(): Promise<void> {
     for (const waiter of [...this.waiters]) waiter.resolve(false);
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    if (!consumer) return;
-    await consumer.disconnect().catch(() => undefined);
-    await deleteReaderGroup(this.options.kafka, this.groupId);
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.stop();
   }
 
   private wake(): void {

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import kafkajs, { type Consumer, type IHeaders, type Kafka, type KafkaMessage } from "kafkajs";
+import kafkajs, { type Consumer, type IHeaders, type ITopicConfig, type Kafka, type KafkaMessage } from "kafkajs";
+import { createTopicsAndWait } from "../../kafka/create-topics.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
@@ -69,33 +70,11 @@ export async function createPlanTopic(kafka: Kafka): Promise<void> {
   await createTopicsReady(kafka, [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }]);
 }
 
-type TopicSpec = { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] };
-
-/**
- * Creates topics and waits until every partition has a leader. kafkajs's own wait (waitForLeaders) gives
- * up with UNKNOWN_TOPIC_OR_PARTITION when the broker's metadata lags behind the creation (seen on a busy
- * machine), so the wait is done here with metadata requests until it holds.
- */
-async function createTopicsReady(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+async function createTopicsReady(kafka: Kafka, specs: ITopicConfig[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: false, topics: specs });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const { topics: found } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
-        const ready = specs.every((spec) => {
-          const meta = found.find((t) => t.name === spec.topic);
-          return meta !== undefined && meta.partitions.length === spec.numPartitions && meta.partitions.every((p) => p.leader >= 0);
-        });
-        if (ready) return;
-      } catch {
-        // metadata not there yet
-      }
-      if (Date.now() > deadline) throw new Error(`topics ${specs.map((s) => s.topic).join(", ")} have no leaders after 60 s`);
-      await sleep(200);
-    }
+    await createTopicsAndWait(admin, specs);
   } finally {
     await admin.disconnect();
   }

@@ -20,7 +20,7 @@ import type { Detection } from "../../protocol/detection.js";
 import { type PartitionPlan, partitionPlanSchema } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
 import { exampleImage, useTestModels } from "../support/paths.js";
-import { Collector, createTopics, frameHeaders, startBroker, waitFor } from "./harness.js";
+import { Collector, createPlanTopic, createTopics, frameHeaders, startBroker, waitFor } from "./harness.js";
 
 const { AssignerProtocol, logLevel, Partitioners } = kafkajs;
 useTestModels();
@@ -159,13 +159,7 @@ test("two agents obey the plan; a new plan moves a partition with nothing lost; 
   await createTopics(broker.kafka, 8);
   // No plan topic: an agent following the plan names it instead of starting.
   await assert.rejects(new PlanFollower().followKafka(broker.kafka, "agent-x"), /plan topic facefleet\.plan does not exist/);
-  const admin = broker.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: topics.plan, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-  });
-  await admin.disconnect();
+  await createPlanTopic(broker.kafka);
   await publishPlan(broker.kafka, makePlan(1, ownersAB(), "initial"));
 
   const start = async (agentId: string) => {

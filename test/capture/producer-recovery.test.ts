@@ -12,6 +12,7 @@ import kafkajs from "kafkajs";
 import sharp from "sharp";
 import type { Frame } from "../../agent/capture/frame.js";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
+import { createTopicsAndWait } from "../../kafka/create-topics.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
@@ -50,7 +51,7 @@ test("frame producer: broker down and up mid-stream → reconnects, later frames
 
   const admin = broker.kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.frames, numPartitions: 1 }] });
+  await createTopicsAndWait(admin, [{ topic: topics.frames, numPartitions: 1 }]);
   await admin.disconnect();
 
   const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#468" } })
