@@ -39,11 +39,11 @@ export function App() {
         ) : tab === "board" ? (
           <PartitionBoard agents={state.agents} plan={state.plan} />
         ) : tab === "events" ? (
-          <EventsView events={state.events} />
+          <EventsView events={state.events} alerts={state.alerts} />
         ) : tab === "live" ? (
           <LiveView subscribeFrames={subscribeFrames} />
         ) : (
-          <PeopleView />
+          <PeopleView gallery={state.gallery} />
         )}
       </main>
     </ToastProvider>

@@ -1,5 +1,6 @@
 import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
-import type { CameraList } from "../live-types.js";
+import type { CameraList } from "../../../protocol/api-media.js";
+import type { AddPhotoResult, PeopleList, PersonChange } from "../../../protocol/api-people.js";
 import { request } from "./http.js";
 
 /** The coordinator's REST API, one function per route. */
@@ -23,7 +24,14 @@ export const unpinPartition = (partition: number) => request<PlanChangeResult>("
 export const drainAgent = (agent: string) => request<PlanChangeResult>("POST", `${agentPath(agent)}/drain`);
 export const undrainAgent = (agent: string) => request<PlanChangeResult>("POST", `${agentPath(agent)}/undrain`);
 
-/** Live view (not yet on the server, see live-types.ts). */
+/** Live view: cameras with annotated frames, and each one's newest JPEG. */
 export const fetchCameras = () => request<CameraList>("GET", "/api/cameras");
 export const latestFrameUrl = (camera: string, time: number | null) =>
   `/api/cameras/${encodeURIComponent(camera)}/latest.jpg${time === null ? "" : `?t=${time}`}`;
+
+/** People / enrollment (protocol/api-people.ts). A photo is base64 of its JPEG/PNG bytes. */
+const personPath = (name: string) => `/api/people/${encodeURIComponent(name)}`;
+export const fetchPeople = () => request<PeopleList>("GET", "/api/people");
+export const createPerson = (name: string) => request<PersonChange>("POST", "/api/people", { name });
+export const uploadPhoto = (name: string, image: string) => request<AddPhotoResult>("POST", `${personPath(name)}/photos`, { image });
+export const deletePerson = (name: string) => request<PersonChange>("DELETE", personPath(name));

@@ -6,8 +6,8 @@ import { useNow } from "../ui/use-now.js";
 import { CameraTile } from "./camera-tile.js";
 
 /**
- * Live view (placeholder until the server has the endpoints, see live-types.ts): one tile per camera
- * from GET /api/cameras, refreshed on each `frame` stream message; a click shows one camera large.
+ * Live view: one tile per camera from GET /api/cameras (protocol/api-media.ts), refreshed on each `frame`
+ * stream message; a click shows one camera large.
  */
 export function LiveView({ subscribeFrames }: { subscribeFrames: FleetStream["subscribeFrames"] }) {
   const [frames, setFrames] = useState<ReadonlyMap<string, number | null>>(new Map());

@@ -1,9 +1,17 @@
-import type { AgentView, PlanView } from "../../../protocol/api.js";
+import type { AgentView, PlanView, UnknownAlert } from "../../../protocol/api.js";
 import type { RecognitionEvent } from "../../../protocol/event.js";
 import type { DashboardMessage } from "./stream-client.js";
 
 /** How many recognition events the dashboard keeps (newest first). */
 export const EVENT_LIMIT = 500;
+/** How many unknown-person alerts the dashboard keeps (newest first). */
+export const ALERT_LIMIT = 50;
+
+/** The gallery as the last `gallery` stream message described it. */
+export interface GalleryState {
+  version: number;
+  identities: number;
+}
 
 export interface FleetState {
   /** False until the first snapshot (or REST answer) arrived. */
@@ -12,9 +20,13 @@ export interface FleetState {
   plan: PlanView | null;
   /** Newest first, at most EVENT_LIMIT. */
   events: RecognitionEvent[];
+  /** Unknown-person alerts, newest first, at most ALERT_LIMIT. */
+  alerts: UnknownAlert[];
+  /** Null until a `gallery` message arrived (the snapshot does not carry it). */
+  gallery: GalleryState | null;
 }
 
-export const emptyFleetState: FleetState = { loaded: false, agents: [], plan: null, events: [] };
+export const emptyFleetState: FleetState = { loaded: false, agents: [], plan: null, events: [], alerts: [], gallery: null };
 
 const byId = (a: AgentView, b: AgentView) => a.id.localeCompare(b.id, undefined, { numeric: true });
 
@@ -33,7 +45,14 @@ export function applyMessage(state: FleetState, message: DashboardMessage): Flee
     }
     case "event":
       return { ...state, events: [message.event, ...state.events].slice(0, EVENT_LIMIT) };
-    default:
+    case "gallery":
+      // Versions only move forward, as plans do.
+      if (state.gallery && message.version < state.gallery.version) return state;
+      return { ...state, gallery: { version: message.version, identities: message.identities } };
+    case "alert":
+      if (state.alerts.some((alert) => alert.id === message.alert.id)) return state;
+      return { ...state, alerts: [message.alert, ...state.alerts].slice(0, ALERT_LIMIT) };
+    case "frame":
       return state;
   }
 }

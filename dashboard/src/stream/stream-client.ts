@@ -1,8 +1,9 @@
 import type { StreamMessage } from "../../../protocol/api.js";
-import type { FrameMessage } from "../live-types.js";
 
-/** Everything the dashboard reads from GET /api/stream (frame: see live-types.ts). */
-export type DashboardMessage = StreamMessage | FrameMessage;
+/** Everything the dashboard reads from GET /api/stream. */
+export type DashboardMessage = StreamMessage;
+/** A camera has a new annotated frame at /api/cameras/:camera/latest.jpg. */
+export type FrameMessage = Extract<StreamMessage, { type: "frame" }>;
 
 export type StreamStatus = "connecting" | "open" | "down";
 
@@ -13,7 +14,15 @@ export interface StreamHandlers {
   beforeReconnect?(): Promise<void>;
 }
 
-const KNOWN_TYPES = new Set(["snapshot", "plan", "agent", "event", "frame"]);
+const KNOWN_TYPES = new Set<string>([
+  "snapshot",
+  "plan",
+  "agent",
+  "event",
+  "frame",
+  "gallery",
+  "alert",
+] satisfies DashboardMessage["type"][]);
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15_000;
 

@@ -1,8 +1,10 @@
 import { useEffect, useMemo, useReducer, useState } from "preact/hooks";
 import { fetchPlan } from "../api/endpoints.js";
-import type { FrameMessage } from "../live-types.js";
 import { applyMessage, emptyFleetState, type FleetState } from "./fleet-state.js";
-import { type DashboardMessage, StreamClient, type StreamStatus } from "./stream-client.js";
+import { type DashboardMessage, type FrameMessage, StreamClient, type StreamStatus } from "./stream-client.js";
+
+/** How often the partitions' load is read again (GET /api/plan) while logged in. */
+const LOAD_REFRESH_MS = 5000;
 
 export type FrameListener = (frame: FrameMessage) => void;
 
@@ -35,7 +37,15 @@ export function useFleetStream(enabled: boolean): FleetStream {
       },
     });
     client.start();
+    // The stream sends the plan (with the partitions' load) only when a new version is published; the
+    // load (frames/s, lag, cost) changes all the time, so it is read again every LOAD_REFRESH_MS.
+    const loads = setInterval(() => {
+      fetchPlan()
+        .then((plan) => dispatch({ type: "plan", plan }))
+        .catch(() => undefined);
+    }, LOAD_REFRESH_MS);
     return () => {
+      clearInterval(loads);
       client.stop();
       dispatch("reset");
     };

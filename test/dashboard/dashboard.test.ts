@@ -1,0 +1,385 @@
+/**
+ * The dashboard in a real headless Chromium (Debian's, through playwright-core) against a real fleet:
+ * Kafka from the jars (port 20692), `facefleet coordinator` (MQTT 18881, HTTP 18891, with a dashboard
+ * password) and two `facefleet agent` processes, frames flowing on 8 partitions.
+ *
+ * Logged out only the login form shows and the API refuses (401); a wrong password is an error; after
+ * the login both agents show with their health; a partition moved in the menu changes the plan on
+ * Kafka and its frames are then processed by the new owner; a drain (confirmed) leaves the agent with no
+ * partitions, an undrain makes it eligible again; a SIGKILLed agent shows offline within seconds and
+ * its partitions move on the board. Screenshots of each view go to docs/screenshots/ (1280×800 light
+ * and 390×844 dark), shown in docs/dashboard.md.
+ *
+ * The second test (live tiles, people enrollment) depends on server endpoints written separately: see
+ * the note above it.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import sharp from "sharp";
+import { readPlanTopic } from "../../kafka/plan-topic.js";
+import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
+import { DetectionLedger, FrameFlow } from "../support/fleet.js";
+import { exampleImage, useTestModels } from "../support/paths.js";
+import { DASHBOARD_PASSWORD, SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
+
+useTestModels();
+const PARTITIONS = 8;
+const A = "agent-a";
+const B = "agent-b";
+
+test("dashboard in Chromium: login, fleet health, move, drain/undrain, an agent killed", { timeout: 600_000 }, async (t) => {
+  const fleet = await startBrowserFleet(t, {
+    kafkaPort: 20692,
+    mqttPort: 18881,
+    httpPort: 18891,
+    partitions: PARTITIONS,
+    agentIds: [A, B],
+  });
+  const { api, check } = fleet;
+  const kafka = fleet.broker.kafka;
+  const shots: Record<string, number> = {};
+  const shot = async (page: Page, name: string) => {
+    shots[name] = await screenshot(page, name);
+  };
+
+  // Plans as the agents see them: the compacted facefleet.plan topic.
+  const kafkaPlans: PartitionPlan[] = [];
+  const planReader = await readPlanTopic({ kafka, clientName: "dashboard-test", onPlan: (plan) => kafkaPlans.push(plan) });
+  fleet.cleanup(() => planReader.stop());
+  const latestKafkaPlan = () => kafkaPlans.reduce<PartitionPlan | undefined>((a, b) => (a && a.version > b.version ? a : b), undefined);
+
+  // --- Logged out: only the login form; the API refuses; a wrong password is an error.
+  const { page, problems } = await fleet.newPage("desktop");
+  await page.goto(`${fleet.baseUrl}/`);
+  await page.getByTestId("login-submit").waitFor();
+  assert.equal(await page.getByTestId("tab-fleet").count(), 0, "no tabs before the login");
+  assert.equal(await page.locator("[data-testid^='agent-']").count(), 0, "no agent before the login");
+  assert.equal(await page.getByTestId("logout").count(), 0);
+  assert.equal((await api.request("GET", "/api/agents", undefined, null)).status, 401);
+  assert.equal((await api.request("GET", "/api/plan", undefined, null)).status, 401);
+  await shot(page, "login-desktop-light");
+  await page.getByTestId("login-password").fill("not-the-password");
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("login-error").waitFor();
+  assert.match((await page.getByTestId("login-error").textContent()) ?? "", /\S/, "the error says something");
+  assert.equal(await page.getByTestId("tab-fleet").count(), 0, "still logged out");
+
+  // --- Log in: both agents with their health.
+  await page.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("tab-fleet").waitFor();
+  await page.locator('[data-testid="stream-state"]', { hasText: "Live" }).waitFor();
+  for (const id of [A, B]) {
+    await page.locator(`[data-testid="agent-${id}"][data-online="true"]`).waitFor({ timeout: 180_000 });
+    await page.locator(`[data-testid="agent-status-${id}"][data-status="online"]`).waitFor();
+  }
+  await check(
+    "a plan over both agents, obeyed",
+    async () => {
+      const owners = new Set(Object.values((await api.plan()).plan?.owners ?? {}));
+      return (
+        owners.size === 2 &&
+        Object.keys((await api.plan()).plan?.owners ?? {}).length === PARTITIONS &&
+        (await fleet.fleetFollowsPlan([A, B]))
+      );
+    },
+    180_000,
+  );
+
+  // A phone (390×844, dark) logs in too, before any frame, so that it sees the same events.
+  const phone = await fleet.newPage("phone");
+  await phone.page.goto(`${fleet.baseUrl}/`);
+  await phone.page.getByTestId("login-submit").waitFor();
+  await shot(phone.page, "login-phone-dark");
+  await phone.page.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
+  await phone.page.getByTestId("login-submit").click();
+  await phone.page.locator(`[data-testid="agent-${A}"][data-online="true"]`).waitFor();
+
+  const ledger = await DetectionLedger.start(kafka);
+  fleet.cleanup(() => ledger.stop());
+  const flow = await FrameFlow.start(kafka, PARTITIONS, 1000);
+  fleet.cleanup(() => flow.stop());
+  await check("frames detected on every partition", () => new Set(ledger.all().map((d) => d.partition)).size === PARTITIONS, 120_000);
+  for (const id of [A, B]) {
+    const card = page.getByTestId(`agent-${id}`);
+    // Health figures drawn: memory used / total, frames/s in and out, a CPU bar per core.
+    await check(
+      `${id}'s card shows frames/s in > 0`,
+      async () => /in (?!0\.0)\d+(\.\d)? · out \d/.test((await card.textContent()) ?? ""),
+      60_000,
+    );
+    const text = (await card.textContent()) ?? "";
+    assert.match(text, /\d+(\.\d)? (MiB|GiB) \/ \d+(\.\d)? (MiB|GiB)/, `${id}: memory figure`);
+    assert.match(text, /Latency per stage/, `${id}: latency table`);
+    assert.ok((await card.locator(".cpu-bar").count()) > 0, `${id}: a CPU load bar per core`);
+  }
+  await check(
+    "the coordinator measures the partitions' load",
+    async () => (await api.plan()).loads.filter((l) => l.fps > 0).length === PARTITIONS,
+    60_000,
+  );
+  await page.waitForTimeout(2500);
+  await shot(page, "fleet-desktop-light");
+
+  // --- Move a partition with the chip's menu: the plan on Kafka changes, the new owner processes it.
+  await page.getByTestId("tab-board").click();
+  const before = (await api.plan()).plan;
+  assert.ok(before);
+  const moved = partitionsOf(before, A)[0];
+  assert.ok(moved !== undefined, "agent-a owns a partition");
+  await page.locator(`[data-testid="partition-${moved}"][data-owner="${A}"]`).waitFor();
+  await page.getByTestId(`menu-${moved}`).click();
+  await page.getByTestId(`move-${moved}`).waitFor();
+  await shot(page, "board-menu-desktop-light");
+  const movedAt = Date.now();
+  await page.getByTestId(`move-${moved}`).selectOption(B);
+  await page.locator(`[data-testid="partition-${moved}"][data-owner="${B}"]`).waitFor();
+  await check(`partition ${moved} owned by ${B} on facefleet.plan`, () => latestKafkaPlan()?.owners[String(moved)] === B, 30_000);
+  assert.ok((latestKafkaPlan()?.version ?? 0) > before.version, "a new plan version");
+  await check(`${B} processes partition ${moved}'s frames`, () => ledger.processedBy(moved, B, movedAt).length > 0, 90_000);
+
+  // --- Events: recognition events of the unknown face in the frames.
+  await page.getByTestId("tab-events").click();
+  await page.getByTestId("event").first().waitFor({ timeout: 120_000 });
+  await shot(page, "events-desktop-light");
+
+  // Live and People as they are now (dashboard-live-people.test covers them against their endpoints).
+  await page.getByTestId("tab-live").click();
+  await page.waitForTimeout(1500);
+  await shot(page, "live-desktop-light");
+  await page.getByTestId("tab-people").click();
+  await page.waitForTimeout(1500);
+  await shot(page, "people-desktop-light");
+
+  // --- The phone in dark mode (logged in before the frames started, so it has seen the events too).
+  await phone.page.getByTestId("tab-fleet").click();
+  await shot(phone.page, "fleet-phone-dark");
+  await phone.page.getByTestId("tab-board").click();
+  // The board scrolls sideways on a phone: the first column's first partition is in view.
+  const phonePartition = partitionsOf((await api.plan()).plan ?? before, A)[0] ?? 0;
+  await phone.page.getByTestId(`menu-${phonePartition}`).click();
+  await phone.page.getByTestId(`move-${phonePartition}`).waitFor();
+  await shot(phone.page, "board-menu-phone-dark");
+  await phone.page.keyboard.press("Escape");
+  await phone.page.getByTestId("tab-events").click();
+  await phone.page.getByTestId("event").first().waitFor();
+  await shot(phone.page, "events-phone-dark");
+  await phone.page.getByTestId("tab-live").click();
+  await phone.page.waitForTimeout(1500);
+  await shot(phone.page, "live-phone-dark");
+  await phone.page.getByTestId("tab-people").click();
+  await phone.page.waitForTimeout(1500);
+  await shot(phone.page, "people-phone-dark");
+  await phone.context.close();
+
+  // --- Drain agent-a (confirmed in the dialog): it ends with no partitions, on the board and in the API.
+  await page.getByTestId("tab-board").click();
+  await page.getByTestId(`drain-${A}`).click();
+  await page.getByTestId("confirm").waitFor();
+  await shot(page, "board-drain-confirm-desktop-light");
+  await page.getByTestId("confirm").click();
+  await page.getByTestId(`undrain-${A}`).waitFor();
+  await check(
+    `no chip on ${A}'s column`,
+    async () => (await page.getByTestId(`column-${A}`).locator("[data-testid^='partition-']").count()) === 0,
+  );
+  await check(
+    `the board gives every partition to ${B}`,
+    async () => (await page.locator(`[data-testid^="partition-"][data-owner="${B}"]`).count()) === PARTITIONS,
+  );
+  await check(`${A} drained with no partitions (API)`, async () => {
+    const a = (await api.agents()).find((x) => x.id === A);
+    return a?.drained === true && a.partitions.length === 0 && a.health?.drained === true && a.health.partitions.length === 0;
+  });
+  assert.ok(latestKafkaPlan()?.drained.includes(A), "the plan on Kafka lists agent-a as drained");
+  await page.getByTestId("tab-fleet").click();
+  await page.getByTestId(`agent-drained-${A}`).waitFor();
+
+  // --- Undrain agent-a in the UI, then SIGKILL agent-b: offline within seconds, its partitions move.
+  await page.getByTestId("tab-board").click();
+  await page.getByTestId(`undrain-${A}`).click();
+  await page.getByTestId("confirm").click();
+  await page.getByTestId(`drain-${A}`).waitFor();
+  await check(`${A} undrained (API)`, async () => (await api.agents()).find((x) => x.id === A)?.drained === false);
+  await check(`${A} reports undrained`, async () => (await api.agents()).find((x) => x.id === A)?.health?.drained === false);
+  const held = partitionsOf((await api.plan()).plan ?? before, B);
+  assert.ok(held.length > 0, "agent-b owns partitions before it is killed");
+  const killedAt = Date.now();
+  await fleet.agents.get(B)?.kill("SIGKILL");
+  await page.getByTestId("tab-fleet").click();
+  await page.locator(`[data-testid="agent-status-${B}"][data-status="offline"]`).waitFor({ timeout: 30_000 });
+  const offlineAfterMs = Date.now() - killedAt;
+  await page.getByTestId("tab-board").click();
+  await check(
+    `the board moves ${B}'s partitions to ${A}`,
+    async () => (await page.locator(`[data-testid^="partition-"][data-owner="${A}"]`).count()) === PARTITIONS,
+    30_000,
+  );
+  const movedAfterMs = Date.now() - killedAt;
+  await shot(page, "board-agent-killed-desktop-light");
+  await check(`${A} processes ${B}'s partitions`, () => held.every((p) => ledger.processedBy(p, A, killedAt).length > 0), 90_000);
+  await check("the plan on Kafka has nothing on agent-b", () => {
+    const plan = latestKafkaPlan();
+    return plan !== undefined && partitionsOf(plan, B).length === 0 && Object.keys(plan.owners).length === PARTITIONS;
+  });
+
+  assert.deepEqual([...problems, ...phone.problems], [], "no page errors");
+  for (const [name, bytes] of Object.entries(shots)) assert.ok(bytes < SCREENSHOT_MAX_BYTES, `${name}.png is ${bytes} bytes`);
+  fleet.passed();
+  t.diagnostic(
+    `offline in the UI ${offlineAfterMs} ms after SIGKILL, partitions moved on the board after ${movedAfterMs} ms; ` +
+      `frames ${flow.produced.length}, detections ${ledger.all().length}; screenshots ${Object.entries(shots)
+        .map(([n, b]) => `${n} ${Math.round(b / 1024)} KiB`)
+        .join(", ")}`,
+  );
+});
+
+/*
+ * ─────────────────────────────────────────────────────────────────────────────────────────────────────
+ * DEPENDS ON ENDPOINTS BEING BUILT SEPARATELY: GET /api/cameras, GET /api/cameras/:camera/latest.jpg and
+ * the `frame` stream message (protocol/api-media.ts); GET/POST /api/people, POST /api/people/:name/photos
+ * (422 {error: "no-face" | "several-faces" | …}), DELETE /api/people/:name (protocol/api-people.ts),
+ * wired into `facefleet coordinator`. It fails (404s) until they are.
+ * ─────────────────────────────────────────────────────────────────────────────────────────────────────
+ */
+test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a photo refused, deleted", {
+  timeout: 600_000,
+}, async (t) => {
+  const CAMERAS = 4;
+  const fleet = await startBrowserFleet(t, {
+    kafkaPort: 20694,
+    mqttPort: 18882,
+    httpPort: 18892,
+    partitions: CAMERAS,
+    agentIds: [A, B],
+    annotated: true,
+  });
+  const { api, check } = fleet;
+  const kafka = fleet.broker.kafka;
+  const shots: Record<string, number> = {};
+  const shot = async (page: Page, name: string) => {
+    shots[name] = await screenshot(page, name);
+  };
+  const noFace = path.join(fleet.dir, "empty-wall.jpg");
+  await sharp({ create: { width: 480, height: 360, channels: 3, background: { r: 180, g: 176, b: 168 } } })
+    .jpeg()
+    .toFile(noFace);
+
+  const { page, problems } = await fleet.newPage("desktop");
+  const phone = await fleet.newPage("phone");
+  for (const p of [page, phone.page]) {
+    await p.goto(`${fleet.baseUrl}/`);
+    await p.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
+    await p.getByTestId("login-submit").click();
+    await p.getByTestId("tab-fleet").waitFor();
+  }
+  await check("both agents online", async () => (await api.agents()).filter((a) => a.online).length === 2, 180_000);
+  const ledger = await DetectionLedger.start(kafka);
+  fleet.cleanup(() => ledger.stop());
+  const flow = await FrameFlow.start(kafka, CAMERAS, 1000);
+  fleet.cleanup(() => flow.stop());
+
+  // --- Live: a tile per camera with the newest annotated JPEG, refreshed by `frame` messages.
+  await check(
+    "GET /api/cameras lists every camera",
+    async () => {
+      const { status, json } = await api.request("GET", "/api/cameras");
+      return status === 200 && (json as { cameras: { camera: string }[] }).cameras.length === CAMERAS;
+    },
+    180_000,
+  );
+  const latest = await api.request("GET", "/api/cameras/cam-0/latest.jpg");
+  assert.equal(latest.status, 200);
+  await page.getByTestId("tab-live").click();
+  const tile = page.getByTestId("tile-cam-0");
+  const image = tile.locator("img");
+  await image.waitFor();
+  await check("cam-0's tile shows a decoded JPEG", () =>
+    image.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+  );
+  const firstSrc = await image.getAttribute("src");
+  await check("cam-0's tile is refreshed by a newer frame", async () => (await image.getAttribute("src")) !== firstSrc, 30_000);
+  for (let camera = 0; camera < CAMERAS; camera++) await page.getByTestId(`tile-cam-${camera}`).locator("img").waitFor();
+  await tile.locator("button").click();
+  await page.getByTestId("live-back").waitFor();
+  await page.locator(".tile-large img").waitFor();
+  await page.getByTestId("live-back").click();
+  await page.getByTestId("tile-cam-1").waitFor();
+
+  // --- People: create, a photo accepted, photos refused with the reason, delete (confirmed).
+  const OBAMA = "Barack Obama";
+  const BIDEN = "Joe Biden";
+  await page.getByTestId("tab-people").click();
+  await page.getByText("Nobody is enrolled yet.").waitFor();
+  for (const name of [BIDEN, OBAMA]) {
+    await page.getByTestId("person-name").fill(name);
+    await page.getByTestId("person-create").click();
+    await page.locator(`[data-testid="person-${name}"][data-photos="0"]`).waitFor();
+  }
+  const enrolledAt = Date.now();
+  await page.getByTestId(`photo-input-${BIDEN}`).setInputFiles(exampleImage("biden.jpg"));
+  await page.locator(`[data-testid="person-${BIDEN}"][data-photos="1"]`).waitFor({ timeout: 60_000 });
+  await page.getByTestId(`photo-input-${OBAMA}`).setInputFiles([exampleImage("obama.jpg"), exampleImage("two_people.jpg"), noFace]);
+  const obama = page.getByTestId(`person-${OBAMA}`);
+  await obama.locator('[data-testid="photo-result"][data-outcome="accepted"]').waitFor({ timeout: 60_000 });
+  await obama.locator('[data-testid="photo-result"][data-reason="several-faces"]').waitFor({ timeout: 60_000 });
+  await obama.locator('[data-testid="photo-result"][data-reason="no-face"]').waitFor({ timeout: 60_000 });
+  assert.match((await obama.locator('[data-testid="photo-result"][data-reason="no-face"]').textContent()) ?? "", /no face/i);
+  assert.match(
+    (await obama.locator('[data-testid="photo-result"][data-reason="several-faces"]').textContent()) ?? "",
+    /more than one face/i,
+  );
+  await page.locator(`[data-testid="person-${OBAMA}"][data-photos="1"]`).waitFor();
+  const listed = await api.request("GET", "/api/people");
+  assert.equal(listed.status, 200);
+  const people = (listed.json as { people: { name: string; photos: number }[] }).people;
+  assert.deepEqual(
+    people.map((p) => [p.name, p.photos]).sort(),
+    [
+      [OBAMA, 1],
+      [BIDEN, 1],
+    ].sort(),
+  );
+  await shot(page, "people-desktop-light");
+  await phone.page.getByTestId("tab-people").click();
+  await phone.page.getByTestId(`person-${OBAMA}`).waitFor();
+  await shot(phone.page, "people-phone-dark");
+  // The agents follow the gallery: the frames' face (obama_small.jpg) now has a name.
+  await check(
+    "a detection names Barack Obama",
+    () => ledger.all().some((d) => d.captureTime >= enrolledAt && d.faces.some((f) => f.identity === OBAMA)),
+    90_000,
+  );
+
+  // The live view now draws the name (screenshots after the enrollment).
+  await page.getByTestId("tab-live").click();
+  await page.getByTestId("tile-cam-0").locator("img").waitFor();
+  await page.waitForTimeout(2500);
+  await shot(page, "live-desktop-light");
+  await page.getByTestId("tile-cam-0").locator("button").click();
+  await page.locator(".tile-large img").waitFor();
+  await page.waitForTimeout(1000);
+  await shot(page, "live-one-desktop-light");
+  await page.getByTestId("live-back").click();
+  await phone.page.getByTestId("tab-live").click();
+  await phone.page.getByTestId("tile-cam-0").locator("img").waitFor();
+  await phone.page.waitForTimeout(2500);
+  await shot(phone.page, "live-phone-dark");
+
+  await page.getByTestId("tab-people").click();
+  await page.getByTestId(`delete-person-${OBAMA}`).click();
+  await page.getByTestId("confirm").waitFor();
+  await page.getByTestId("confirm").click();
+  await page.getByTestId(`person-${OBAMA}`).waitFor({ state: "detached" });
+  await check("DELETE reached the API", async () => {
+    const { json } = await api.request("GET", "/api/people");
+    return !(json as { people: { name: string }[] }).people.some((p) => p.name === OBAMA);
+  });
+  await page.getByTestId(`person-${BIDEN}`).waitFor();
+
+  assert.deepEqual([...problems, ...phone.problems], [], "no page errors");
+  for (const [name, bytes] of Object.entries(shots)) assert.ok(bytes < SCREENSHOT_MAX_BYTES, `${name}.png is ${bytes} bytes`);
+  fleet.passed();
+});
