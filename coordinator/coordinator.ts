@@ -285,7 +285,13 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
 
     const livenessTimer = setInterval(checkLiveness, 500);
     const sampleTimer = setInterval(() => {
-      meter.sample().catch((error: Error) => log(`load sample failed: ${error.message}`));
+      meter
+        .sample()
+        // The measured load per partition changes between plans: dashboards get it with every sample.
+        .then(() => {
+          if (stream.size > 0) emit({ type: "plan", plan: planView() });
+        })
+        .catch((error: Error) => log(`load sample failed: ${error.message}`));
     }, config.loadSampleMs);
     const periodicTimer = setInterval(() => void replan("load"), config.planner.intervalMs);
     cleanup.push(async () => {

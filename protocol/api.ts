@@ -88,7 +88,7 @@ export type UnknownAlert = z.infer<typeof unknownAlertSchema>;
 export const streamMessageSchema = z.discriminatedUnion("type", [
   /** First message after connecting: everything the dashboard needs to draw. */
   z.object({ type: z.literal("snapshot"), agents: z.array(agentViewSchema), plan: planViewSchema }),
-  /** A new plan version was published. */
+  /** A new plan version was published, or the measured load per partition changed (every load sample). */
   z.object({ type: z.literal("plan"), plan: planViewSchema }),
   /** An agent's view changed (health report, status, drain). */
   z.object({ type: z.literal("agent"), agent: agentViewSchema }),
