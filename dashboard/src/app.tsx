@@ -1,3 +1,4 @@
+import { AlertsView } from "./alerts/alerts-view.js";
 import { PartitionBoard } from "./board/partition-board.js";
 import { EventsView } from "./events/events-view.js";
 import { FleetView } from "./fleet/fleet-view.js";
@@ -29,7 +30,7 @@ export function App() {
 
   return (
     <ToastProvider>
-      <TopBar tab={tab} status={status} onLogout={() => void session.logOut()} />
+      <TopBar tab={tab} status={status} alerts={state.alerts.length} onLogout={() => void session.logOut()} />
       {status === "down" && <DisconnectedBanner />}
       <main class="content" id="main">
         {!state.loaded && tab !== "live" && tab !== "people" ? (
@@ -40,6 +41,8 @@ export function App() {
           <PartitionBoard agents={state.agents} plan={state.plan} />
         ) : tab === "events" ? (
           <EventsView events={state.events} alerts={state.alerts} />
+        ) : tab === "alerts" ? (
+          <AlertsView streamed={state.alerts} events={state.events} />
         ) : tab === "live" ? (
           <LiveView subscribeFrames={subscribeFrames} />
         ) : (

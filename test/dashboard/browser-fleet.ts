@@ -15,7 +15,14 @@ import { CoordinatorApi, type FleetPorts, FleetProcess, TEST_TOKEN, writeAgentCo
 import { repoRoot } from "../support/paths.js";
 
 export const DASHBOARD_PASSWORD = "dashboard-e2e-password";
-export const screenshotDir = path.join(repoRoot, "docs", "screenshots");
+/**
+ * Where screenshots go: docs/screenshots/ (committed, shown in docs/dashboard.md) only when
+ * FACEFLEET_SCREENSHOTS=docs names it, so a test run does not rewrite tracked files; else a temp folder.
+ */
+export const screenshotDir =
+  process.env.FACEFLEET_SCREENSHOTS === "docs"
+    ? path.join(repoRoot, "docs", "screenshots")
+    : path.join(tmpdir(), "facefleet-dashboard-screenshots");
 /** Each screenshot must stay under this (they are committed and shown in docs/dashboard.md). */
 export const SCREENSHOT_MAX_BYTES = 300 * 1024;
 const PALETTE_ABOVE_BYTES = 200 * 1024;
@@ -159,7 +166,7 @@ export async function startBrowserFleet(t: TestContext, options: BrowserFleetOpt
   };
 }
 
-/** Takes a viewport screenshot into docs/screenshots/<name>.png and returns its size in bytes. */
+/** Takes a viewport screenshot into <screenshotDir>/<name>.png and returns its size in bytes. */
 export async function screenshot(page: Page, name: string): Promise<number> {
   mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);

@@ -11,15 +11,24 @@
  * and 390×844 dark), shown in docs/dashboard.md.
  *
  * The second test (live tiles, people enrollment) depends on server endpoints written separately: see
- * the note above it.
+ * the note above it. The third (Kafka 20696, MQTT 18883, HTTP 18893, one agent) enrolls Barack Obama in the
+ * People tab, corrects a real person_seen event of his with "This is not Barack Obama" (a reject on his record
+ * on facefleet.gallery, a "corrected" badge), turns unknown-person alerts on for a camera in the Alerts tab,
+ * sees an alert with Joe Biden's face crop from real frames, turns them off (kept: GET /api/alerts/unknown).
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
+import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { readPlanTopic } from "../../kafka/plan-topic.js";
+import type { EventView, UnknownAlertsView } from "../../protocol/api-events.js";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
+import { topics } from "../../protocol/topics.js";
+import { frameHeaders } from "../agent/harness.js";
 import { DetectionLedger, FrameFlow } from "../support/fleet.js";
 import { exampleImage, useTestModels } from "../support/paths.js";
 import { DASHBOARD_PASSWORD, SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
@@ -382,4 +391,203 @@ test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a 
   assert.deepEqual([...problems, ...phone.problems], [], "no page errors");
   for (const [name, bytes] of Object.entries(shots)) assert.ok(bytes < SCREENSHOT_MAX_BYTES, `${name}.png is ${bytes} bytes`);
   fleet.passed();
+});
+
+/** Frames of chosen faces on chosen cameras (camera → partition), a round every `intervalMs`; sources can be added. */
+class FaceFrames {
+  private readonly sources: { camera: string; partition: number; jpeg: Buffer; seq: number }[] = [];
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly producer: Producer,
+    intervalMs: number,
+  ) {
+    this.loop = (async () => {
+      while (this.running) {
+        const started = Date.now();
+        if (this.sources.length > 0)
+          await this.producer.send({
+            topic: topics.frames,
+            acks: -1,
+            messages: this.sources.map((s) => ({
+              key: s.camera,
+              partition: s.partition,
+              value: s.jpeg,
+              headers: frameHeaders(s.camera, s.seq++, Date.now()),
+            })),
+          });
+        await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
+      }
+    })();
+  }
+
+  static async start(kafka: Kafka, intervalMs: number): Promise<FaceFrames> {
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    return new FaceFrames(producer, intervalMs);
+  }
+
+  add(camera: string, partition: number, image: string): void {
+    this.sources.push({ camera, partition, jpeg: readFileSync(exampleImage(image)), seq: 0 });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.producer.disconnect();
+  }
+}
+
+test("dashboard in Chromium: an event corrected (a reject on facefleet.gallery); unknown-person alerts on, raised, off", {
+  timeout: 600_000,
+}, async (t) => {
+  const fleet = await startBrowserFleet(t, { kafkaPort: 20696, mqttPort: 18883, httpPort: 18893, partitions: 2, agentIds: [A] });
+  const { api, check } = fleet;
+  const kafka = fleet.broker.kafka;
+  const OBAMA = "Barack Obama";
+  const DOOR = "cam-door";
+  const shots: Record<string, number> = {};
+  const shot = async (page: Page, name: string) => {
+    shots[name] = await screenshot(page, name);
+  };
+  const started = Date.now();
+  const lap = (what: string) => t.diagnostic(`${what} after ${Math.round((Date.now() - started) / 1000)} s`);
+
+  const { page, problems } = await fleet.newPage("desktop");
+  const phone = await fleet.newPage("phone");
+  for (const p of [page, phone.page]) {
+    await p.goto(`${fleet.baseUrl}/`);
+    await p.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
+    await p.getByTestId("login-submit").click();
+    await p.getByTestId("tab-fleet").waitFor();
+  }
+  await check("the agent online", async () => (await api.agents()).some((a) => a.id === A && a.online), 240_000);
+  lap("agent online");
+
+  // --- Enroll Barack Obama in the UI (obama.jpg), before any frame: the frames' face (obama_small.jpg) is then named.
+  await page.getByTestId("tab-people").click();
+  await page.getByTestId("person-name").fill(OBAMA);
+  await page.getByTestId("person-create").click();
+  await page.getByTestId(`photo-input-${OBAMA}`).setInputFiles(exampleImage("obama.jpg"));
+  await page.locator(`[data-testid="person-${OBAMA}"][data-photos="1"]`).waitFor({ timeout: 120_000 });
+  lap("enrolled");
+
+  const gallery = new GalleryFollower({ kafka, topic: topics.gallery, agentId: "dashboard-test", recognizer: null, threshold: 1 });
+  await gallery.start(60_000);
+  fleet.cleanup(() => gallery.stop());
+  const frames = await FaceFrames.start(kafka, 500);
+  fleet.cleanup(() => frames.stop());
+  frames.add("cam-0", 0, "obama_small.jpg");
+
+  // --- A real person_seen event of Barack Obama, correctable (the coordinator holds its embedding).
+  let seen: EventView | undefined;
+  await check(
+    "a correctable person_seen event of Barack Obama (GET /api/events)",
+    async () => {
+      const { json } = await api.request("GET", `/api/events?person=${encodeURIComponent(OBAMA)}`);
+      seen = (json as { events: EventView[] }).events.find((e) => e.type === "person_seen" && e.correctable);
+      return seen !== undefined;
+    },
+    180_000,
+  );
+  assert.ok(seen);
+  assert.ok(seen.cropUrl, "the event has a crop");
+  lap("person_seen");
+
+  // The Events view (opened now) lists it, with its crop, from the API or the stream: the same id either way.
+  await page.getByTestId("tab-events").click();
+  const row = page.locator(`[data-testid="event"][data-id="${seen.id}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute("data-identity"), OBAMA);
+  await check("the event's crop is drawn", () =>
+    row.locator("img").evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+  );
+  await row.getByTestId("correct").click();
+  const dialog = page.getByTestId("correction-dialog");
+  await dialog.getByTestId("correction-not").waitFor();
+  assert.equal(await dialog.getByTestId("correction-not").isChecked(), true, "an event that names someone starts at 'not'");
+  assert.match((await dialog.getByTestId("correction-summary").textContent()) ?? "", /rejects/);
+  await shot(page, "events-correction-desktop-light");
+  await dialog.getByTestId("correction-submit").click();
+  await page.getByTestId("toast").filter({ hasText: "Corrected" }).waitFor();
+  await row.getByTestId("corrected").waitFor();
+  assert.match((await row.getByTestId("corrected").textContent()) ?? "", new RegExp(`not ${OBAMA}`));
+  assert.equal(await row.getAttribute("data-corrected"), "true");
+  // The API and facefleet.gallery: Barack Obama keeps his photo and gains this face as a reject.
+  const after = await api.request("GET", `/api/events?person=${encodeURIComponent(OBAMA)}`);
+  const corrected = (after.json as { events: EventView[] }).events.find((e) => e.id === seen?.id);
+  assert.equal(corrected?.correction?.notIdentity, OBAMA);
+  await check("Barack Obama's record on facefleet.gallery has a reject", () => {
+    const held = gallery.get(OBAMA);
+    return held !== undefined && (held.rejects?.length ?? 0) === 1 && held.embeddings.length === 1;
+  });
+  assert.equal(gallery.get(OBAMA)?.rejects?.[0]?.source, `event:${seen.id}`);
+  lap("corrected");
+  await shot(page, "events-corrected-desktop-light");
+
+  // The phone: the correction dialog of another event, "This is …" with a name typed (cancelled).
+  await phone.page.getByTestId("tab-events").click();
+  const phoneRow = phone.page
+    .locator('[data-testid="event"]')
+    .filter({ has: phone.page.getByTestId("correct") })
+    .first();
+  await phoneRow.getByTestId("correct").click();
+  const phoneDialog = phone.page.getByTestId("correction-dialog");
+  await phoneDialog.getByTestId("correction-is").check();
+  await phoneDialog.getByTestId("correction-name").fill("Joe Biden");
+  assert.match((await phoneDialog.getByTestId("correction-summary").textContent()) ?? "", /new person "Joe Biden"/);
+  await shot(phone.page, "events-correction-phone-dark");
+  await phoneDialog.getByTestId("correction-cancel").click();
+
+  // --- Unknown-person alerts: on for a camera not seen yet (typed in), then an unknown face (Joe Biden) on it.
+  await page.getByTestId("tab-alerts").click();
+  await page.getByTestId("alert-retention").filter({ hasText: "3 days" }).waitFor();
+  await page.getByTestId("alert-camera-name").fill(DOOR);
+  await page.getByTestId("alert-camera-add").click();
+  const toggle = page.getByTestId(`alert-toggle-${DOOR}`);
+  await check(`${DOOR}'s toggle on`, () => toggle.isChecked());
+  const alertsView = async () => (await api.request("GET", "/api/alerts/unknown")).json as UnknownAlertsView;
+  await check(`${DOOR} enabled (API)`, async () => (await alertsView()).cameras.some((c) => c.camera === DOOR && c.enabled));
+  frames.add(DOOR, 1, "biden.jpg");
+  const card = page.locator(`[data-testid="alert-card"][data-camera="${DOOR}"]`).first();
+  await card.waitFor({ timeout: 120_000 });
+  await check("the alert's crop is drawn", () =>
+    card.locator("img").evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+  );
+  assert.equal(await card.getAttribute("data-new"), "true", "streamed, so marked new");
+  await page.getByTestId("alert-count").waitFor();
+  assert.ok(
+    (await alertsView()).alerts.some((a) => a.camera === DOOR && a.cropUrl !== null),
+    "the alert is kept (API)",
+  );
+  assert.ok(!(await alertsView()).alerts.some((a) => a.camera === "cam-0"), "no alert on cam-0 (alerts off)");
+  lap("alert");
+  for (const close of await page.locator(".toast-close").all()) await close.click().catch(() => undefined);
+  await shot(page, "alerts-desktop-light");
+  // The Events view shows it in its alert strip.
+  await page.getByTestId("tab-events").click();
+  await page.locator(`[data-testid="alert"][data-camera="${DOOR}"] img`).first().waitFor();
+  await page.getByTestId("tab-alerts").click();
+  await phone.page.getByTestId("tab-alerts").click();
+  await phone.page.locator(`[data-testid="alert-card"][data-camera="${DOOR}"] img`).first().waitFor();
+  await shot(phone.page, "alerts-phone-dark");
+
+  // --- Off again: the setting persists (API, and a reloaded page).
+  await toggle.click();
+  await check(`${DOOR}'s toggle off`, async () => !(await toggle.isChecked()));
+  await check(`${DOOR} disabled (API)`, async () => (await alertsView()).cameras.some((c) => c.camera === DOOR && !c.enabled));
+  await page.reload();
+  await page.getByTestId(`alert-toggle-${DOOR}`).waitFor();
+  assert.equal(await page.getByTestId(`alert-toggle-${DOOR}`).isChecked(), false, "off after a reload");
+  assert.ok((await page.locator(`[data-testid="alert-card"][data-camera="${DOOR}"]`).count()) > 0, "alerts listed after a reload");
+
+  assert.deepEqual([...problems, ...phone.problems], [], "no page errors");
+  for (const [name, bytes] of Object.entries(shots)) assert.ok(bytes < SCREENSHOT_MAX_BYTES, `${name}.png is ${bytes} bytes`);
+  fleet.passed();
+  t.diagnostic(
+    `screenshots ${Object.entries(shots)
+      .map(([n, b]) => `${n} ${Math.round(b / 1024)} KiB`)
+      .join(", ")}`,
+  );
 });

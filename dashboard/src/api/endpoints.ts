@@ -1,4 +1,5 @@
 import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
+import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../../protocol/api-events.js";
 import type { CameraList } from "../../../protocol/api-media.js";
 import type { AddPhotoResult, PeopleList, PersonChange } from "../../../protocol/api-people.js";
 import { request } from "./http.js";
@@ -35,3 +36,12 @@ export const fetchPeople = () => request<PeopleList>("GET", "/api/people");
 export const createPerson = (name: string) => request<PersonChange>("POST", "/api/people", { name });
 export const uploadPhoto = (name: string, image: string) => request<AddPhotoResult>("POST", `${personPath(name)}/photos`, { image });
 export const deletePerson = (name: string) => request<PersonChange>("DELETE", personPath(name));
+
+/** Events, corrections and unknown-person alerts (protocol/api-events.ts). */
+export type EventList = { events: EventView[] };
+export const fetchEvents = () => request<EventList>("GET", "/api/events");
+export const correctEvent = (id: string, body: CorrectionBody) =>
+  request<CorrectionResult>("POST", `/api/events/${encodeURIComponent(id)}/correction`, body);
+export const fetchUnknownAlerts = () => request<UnknownAlertsView>("GET", "/api/alerts/unknown");
+export const setUnknownAlerts = (camera: string, enabled: boolean) =>
+  request<UnknownAlertSetting>("PUT", `/api/alerts/unknown/${encodeURIComponent(camera)}`, { enabled });

@@ -5,6 +5,7 @@ export const TABS = [
   { id: "fleet", label: "Fleet" },
   { id: "board", label: "Partitions" },
   { id: "events", label: "Events" },
+  { id: "alerts", label: "Alerts" },
   { id: "live", label: "Live" },
   { id: "people", label: "People" },
 ] as const;

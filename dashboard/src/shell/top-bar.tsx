@@ -4,7 +4,18 @@ import { TABS, type TabId } from "./tabs.js";
 const STATUS_TEXT: Record<StreamStatus, string> = { open: "Live", connecting: "Connecting…", down: "Disconnected" };
 
 /** Name, view tabs, stream state and the logout button. */
-export function TopBar({ tab, status, onLogout }: { tab: TabId; status: StreamStatus; onLogout(): void }) {
+export function TopBar({
+  tab,
+  status,
+  alerts = 0,
+  onLogout,
+}: {
+  tab: TabId;
+  status: StreamStatus;
+  /** Unknown-person alerts streamed since the page opened (a count on the Alerts tab). */
+  alerts?: number;
+  onLogout(): void;
+}) {
   return (
     <header class="top-bar">
       <div class="brand">facefleet</div>
@@ -18,6 +29,12 @@ export function TopBar({ tab, status, onLogout }: { tab: TabId; status: StreamSt
             data-testid={`tab-${item.id}`}
           >
             {item.label}
+            {item.id === "alerts" && alerts > 0 && (
+              <span class="tab-count" data-testid="alert-count">
+                {alerts}
+                <span class="visually-hidden"> new</span>
+              </span>
+            )}
           </a>
         ))}
       </nav>

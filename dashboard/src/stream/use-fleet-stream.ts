@@ -3,9 +3,6 @@ import { fetchPlan } from "../api/endpoints.js";
 import { applyMessage, emptyFleetState, type FleetState } from "./fleet-state.js";
 import { type DashboardMessage, type FrameMessage, StreamClient, type StreamStatus } from "./stream-client.js";
 
-/** How often the partitions' load is read again (GET /api/plan) while logged in. */
-const LOAD_REFRESH_MS = 5000;
-
 export type FrameListener = (frame: FrameMessage) => void;
 
 export interface FleetStream {
@@ -36,16 +33,9 @@ export function useFleetStream(enabled: boolean): FleetStream {
         await fetchPlan();
       },
     });
+    // The partitions' load (frames/s, lag, cost) comes as a `plan` message with every load sample of the coordinator.
     client.start();
-    // The stream sends the plan (with the partitions' load) only when a new version is published; the
-    // load (frames/s, lag, cost) changes all the time, so it is read again every LOAD_REFRESH_MS.
-    const loads = setInterval(() => {
-      fetchPlan()
-        .then((plan) => dispatch({ type: "plan", plan }))
-        .catch(() => undefined);
-    }, LOAD_REFRESH_MS);
     return () => {
-      clearInterval(loads);
       client.stop();
       dispatch("reset");
     };
