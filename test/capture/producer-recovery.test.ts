@@ -103,13 +103,21 @@ test("frame producer: broker down and up mid-stream → reconnects, later frames
 
   collector = await Collector.start(broker.kafka, topics.frames);
   await waitFor(`${final.sent} frames in the topic`, () => (collector?.messages.length ?? 0) >= final.sent, 30_000);
-  await sleep(500); // nothing beyond the sent ones
+  await sleep(500);
   const seqs = collector.messages.map((m) => {
     assert.equal(String(m.key), CAMERA);
     return parseFrameHeaders(m.headers ?? {}).seq;
   });
-  assert.equal(seqs.length, final.sent, "the topic holds exactly the acknowledged frames");
-  for (let i = 1; i < seqs.length; i++) assert.ok((seqs[i] as number) > (seqs[i - 1] as number), `seq ${seqs[i]} after ${seqs[i - 1]}`);
+  // Every acknowledged frame is there. A send that failed as the broker went down may still have been
+  // written (its acknowledgement was lost with the connection); its retry then writes it again
+  // (at-least-once: duplicates carry the same seq, DESIGN.md), and a dropped one may be there too.
+  const distinct = [...new Set(seqs)];
+  assert.ok(
+    distinct.length >= final.sent && distinct.length <= final.sent + final.dropped,
+    `topic: ${distinct.length} distinct frames; acknowledged ${final.sent}, dropped ${final.dropped}`,
+  );
+  for (let i = 1; i < distinct.length; i++)
+    assert.ok((distinct[i] as number) > (distinct[i - 1] as number), `seq ${distinct[i]} after ${distinct[i - 1]}`);
   assert.ok(
     seqs.some((s) => s < downAt),
     "frames from before the restart",

@@ -46,7 +46,7 @@ test("facefleet-agent.service: unprivileged user in group video, restart on fail
 });
 
 function sh(script: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync("bash", [script, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 50_000 });
+  return spawnSync("bash", [script, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 240_000 });
 }
 
 test("build-agent-package.sh: bad input is one line and a non-zero exit", () => {
@@ -105,7 +105,7 @@ test("install.sh --prefix: installs, is idempotent, and refuses a package of ano
   }
 });
 
-test("build-agent-package.sh --arch arm64: the tarball carries linux-arm64 sharp and onnxruntime-node", { timeout: 55_000 }, (t) => {
+test("build-agent-package.sh --arch arm64: the tarball carries linux-arm64 sharp and onnxruntime-node", { timeout: 250_000 }, (t) => {
   if (!existsSync(join(repoRoot, "dist/cli/main.js"))) return t.skip("dist/ is not built");
   const out = mkdtempSync(join(tmpdir(), "facefleet-package-"));
   try {

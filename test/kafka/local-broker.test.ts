@@ -170,7 +170,8 @@ test("up -> status -> up again -> kafkajs round trip with a consumer group -> do
   const groupId = "facefleet-test-group";
   const admin = kafka.admin();
   await admin.connect();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent: a send retried after a timeout (a busy machine) is not written twice.
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   // sessionTimeout 3000 < Kafka's default group.min.session.timeout.ms (6000): the join only
   // succeeds because server.properties lowers it. A fetch long-poll blocks heartbeats, so
   // maxWaitTimeInMs must stay well under the session timeout.
