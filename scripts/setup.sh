@@ -38,4 +38,6 @@ if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then
 fi
 echo "setup: building models (npm run models:build)"
 npm run --silent models:build
+# Ansible (ansible-core, ansible-lint) for deploy/ansible/ and its tests, in .facefleet/ansible-venv.
+bash deploy/ansible/setup.sh
 echo "setup: done"
