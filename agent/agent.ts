@@ -127,6 +127,14 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
         lag: () => (inference ? stats.lag : undefined),
         models: () => inference?.models ?? [],
         handlers: {
+          ...(capture
+            ? {
+                "restart-capture": () => {
+                  const count = (capture as CaptureRole).restart();
+                  return `restarting ${count} camera(s): ${config.roles.capture.map((c) => c.camera).join(", ")}`;
+                },
+              }
+            : {}),
           // The follower reads the compacted gallery topic live; there is nothing to reload by hand.
           ...(gallery
             ? {

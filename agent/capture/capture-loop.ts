@@ -40,7 +40,16 @@ export class CameraCapture {
     private readonly onNotice: (line: string) => void,
     private opened: { kind: SourceKind; label: string; frames: AsyncGenerator<Frame> },
     private readonly controller: AbortController,
+    /** Aborts the current run of the source only (restartSource); stop() aborts it too. */
+    private run: AbortController,
   ) {}
+
+  private static runController(stopSignal: AbortSignal): AbortController {
+    const run = new AbortController();
+    if (stopSignal.aborted) run.abort();
+    else stopSignal.addEventListener("abort", () => run.abort(), { once: true });
+    return run;
+  }
 
   /**
    * Checks the source first (a missing file or device is one FacefleetError line, before anything
@@ -49,9 +58,11 @@ export class CameraCapture {
   static async open(spec: CameraSpec, options: OpenCameraOptions): Promise<CameraCapture> {
     const notice = options.onNotice ?? (() => {});
     const controller = new AbortController();
-    const opened = openFrameSource(spec.source, CameraCapture.sourceOptions(spec, controller.signal, notice));
+    // The first run's source opens with a signal of its own, tied to stop() (restartSource aborts it alone).
+    const firstRun = CameraCapture.runController(controller.signal);
+    const opened = openFrameSource(spec.source, CameraCapture.sourceOptions(spec, firstRun.signal, notice));
     const sequence = await SequenceStore.open(options.stateDir, spec.camera);
-    return new CameraCapture(spec, sequence, notice, opened, controller);
+    return new CameraCapture(spec, sequence, notice, opened, controller, firstRun);
   }
 
   private static sourceOptions(spec: CameraSpec, signal: AbortSignal, onNotice: (line: string) => void): OpenSourceOptions {
@@ -90,14 +101,20 @@ export class CameraCapture {
       this.captured++;
       run++;
       if (options.maxFrames !== undefined && run >= options.maxFrames) break;
-      if (this.controller.signal.aborted) break;
+      if (this.run.signal.aborted) break;
     }
   }
 
-  /** A fresh run of the source after it ended or failed (the same camera, seq store and spec). */
+  /** A fresh run of the source after it ended, failed or was restarted (the same camera, seq store and spec). */
   reopen(): void {
     if (this.stopped) return;
-    this.opened = openFrameSource(this.spec.source, CameraCapture.sourceOptions(this.spec, this.controller.signal, this.onNotice));
+    this.run = CameraCapture.runController(this.controller.signal);
+    this.opened = openFrameSource(this.spec.source, CameraCapture.sourceOptions(this.spec, this.run.signal, this.onNotice));
+  }
+
+  /** Ends the current run of the source (its ffmpeg is killed); pump() returns soon after and reopen() starts a new one. */
+  restartSource(): void {
+    this.run.abort();
   }
 
   /** Ends the source (its ffmpeg is killed, a pending wait returns); pump() returns soon after. */

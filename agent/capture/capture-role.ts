@@ -55,7 +55,15 @@ export function cameraSpec(source: CaptureSource): CameraSpec {
   };
 }
 
-type Running = { capture: CameraCapture; state: CameraState; failures: number; lastError?: string; loop: Promise<void> };
+type Running = {
+  capture: CameraCapture;
+  state: CameraState;
+  failures: number;
+  lastError?: string;
+  loop: Promise<void>;
+  /** restart() asked for a new run of the source: the loop reopens it instead of ending. */
+  restarting?: boolean;
+};
 
 const MAX_RESTART_DELAY_MS = 30_000;
 
@@ -118,6 +126,14 @@ export class CaptureRole {
       try {
         await capture.pump(this.producer);
         if (capture.stopped) break;
+        if (camera.restarting) {
+          camera.restarting = false;
+          camera.failures = 0;
+          capture.reopen();
+          camera.state = "running";
+          this.log(`capture ${name}: source restarted (seq continues from ${capture.sequence.peek()})`);
+          continue;
+        }
         camera.state = "ended";
         this.log(`capture ${name}: source ended after ${capture.captured} frame(s)`);
         return;
@@ -140,6 +156,27 @@ export class CaptureRole {
       }
     }
     camera.state = "stopped";
+  }
+
+  /**
+   * The coordinator's `restart-capture` command: every camera's source is closed and opened again (a
+   * wedged camera or stream gets a fresh start); sequence numbers continue. A camera whose source had
+   * ended (a file without loop) runs again. Returns how many cameras were restarted.
+   */
+  restart(): number {
+    if (this.stopping) return 0;
+    for (const camera of this.cameras) {
+      if (camera.state === "ended" || camera.state === "stopped") {
+        camera.capture.reopen();
+        camera.state = "running";
+        camera.loop = this.run(camera);
+        this.log(`capture ${camera.capture.spec.camera}: source started again`);
+      } else {
+        camera.restarting = true;
+        camera.capture.restartSource();
+      }
+    }
+    return this.cameras.length;
   }
 
   /** Resolves when every camera's source has ended (files without `loop`) or the role was stopped. */
