@@ -15,7 +15,7 @@ after(async () => {
   await broker?.stop();
 });
 
-test("Mosquitto: refuses anonymous; online, valid health, command acks, last will, clean offline", async () => {
+test("Mosquitto: refuses anonymous; online, valid health, command acks, last will, clean offline", { timeout: 60_000 }, async () => {
   const auth = { username: "agent", password: "mosquitto-test-secret" };
   broker = await startMosquitto(PORT, auth);
   const url = broker.url;
