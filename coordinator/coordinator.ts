@@ -13,7 +13,7 @@ import type { Kafka, Producer } from "kafkajs";
 import { FacefleetError } from "../cli/errors.js";
 import { createKafka } from "../kafka/client.js";
 import { publishPlan, readPlanTopic } from "../kafka/plan-topic.js";
-import type { AgentView, PlanChangeResult, PlanView, StreamMessage } from "../protocol/api.js";
+import type { AgentView, PlanView, StreamMessage } from "../protocol/api.js";
 import type { RecognitionEvent } from "../protocol/event.js";
 import type { AgentHealth } from "../protocol/health.js";
 import { mqttTopics } from "../protocol/mqtt-topics.js";
@@ -24,9 +24,10 @@ import { eventRoutes } from "./api/routes-events.js";
 import { peopleRoutes } from "./api/routes-people.js";
 import { startApiServer } from "./api/server.js";
 import type { CoordinatorConfig } from "./config.js";
-import { ControlError, type CoordinatorControl } from "./control.js";
+import type { CoordinatorControl } from "./control.js";
 import { startCorrections, withoutEmbedding } from "./corrections/corrections.js";
 import { followEvents } from "./events/event-feed.js";
+import { createFleetControl } from "./fleet-control.js";
 import { LastPersonSensors } from "./home-assistant/last-person-sensors.js";
 import { PartitionLoadMeter } from "./load/partition-load-meter.js";
 import { AnnotatedFeed } from "./media/annotated-feed.js";
@@ -168,12 +169,9 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
           capacityFps: health?.capacityFps || fallback,
           accelerator: (health?.device.accelerator ?? null) !== null,
         })),
-        loads: planView().loads.map((l) => ({
-          partition: l.partition,
-          fps: l.fps,
-          ...(l.lag !== null ? { lag: l.lag } : {}),
-          ...(l.costMsPerFrame !== null && l.costMsPerFrame > 0 ? { costMsPerFrame: l.costMsPerFrame } : {}),
-        })),
+        // No cost per frame: the only measure is the owner's processing time, which is as much the agent's
+        // speed (already in its capacity) as the partition's content, and would count a slow agent twice.
+        loads: meter.current().map((l) => ({ partition: l.partition, fps: l.fps, ...(l.lag !== null ? { lag: l.lag } : {}) })),
         partitionCount: partitionCount(),
         loadKnown: meter.measured,
       };
@@ -316,77 +314,22 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       await replan(lastPlan ? "coordinator started" : "first plan");
     })();
 
-    const requireAgent = (id: string) => {
-      if (!registry.get(id)) throw new ControlError("not-found", `agent ${id}: unknown (never reported)`);
-    };
-    const requirePartition = (partition: number) => {
-      const count = partitionCount();
-      if (!Number.isInteger(partition) || partition < 0 || partition >= count)
-        throw new ControlError("not-found", `partition ${partition}: ${config.framesTopic} has partitions 0..${count - 1}`);
-    };
-    const requireWorkable = (id: string) => {
-      requireAgent(id);
-      if (!registry.isLive(id)) throw new ControlError("conflict", `agent ${id} is offline`);
-      if (keeper.isDrained(id)) throw new ControlError("conflict", `agent ${id} is drained: undrain it first`);
-    };
-    const published = (result: ReplanResult): PartitionPlan => {
-      if (!result.plan) throw new ControlError("conflict", result.warnings[0] ?? "no plan yet");
-      return result.plan;
-    };
-    const drainCommand = async (agent: string, command: "drain" | "undrain") => {
-      if (!registry.isLive(agent)) return null;
-      const ack = await connectedLink.command(agent, command, config.commandTimeoutMs).catch(() => null);
-      return ack ? { ok: ack.ok, message: ack.message } : null;
-    };
-
-    const control: CoordinatorControl = {
-      agents: () => registry.all().flatMap((r) => agentView(r.id) ?? []),
-      agent: (id) => agentView(id),
-      plan: planView,
-      async move(partition, agent): Promise<PlanChangeResult> {
-        requirePartition(partition);
-        requireWorkable(agent);
-        const pinned = keeper.pinnedTo(partition);
-        if (pinned !== undefined && pinned !== agent)
-          throw new ControlError("conflict", `partition ${partition} is pinned to ${pinned}: unpin it first`);
-        const plan = published(afterPlan(await keeper.move(fleet(), partition, agent)));
-        return { plan };
-      },
-      async pin(partition, agent) {
-        requirePartition(partition);
-        requireWorkable(agent);
-        return { plan: published(afterPlan(await keeper.pin(fleet(), partition, agent))) };
-      },
-      async unpin(partition) {
-        requirePartition(partition);
-        return { plan: published(afterPlan(await keeper.unpin(fleet(), partition))) };
-      },
-      async drain(agent) {
-        requireAgent(agent);
-        const others = registry.liveIds().filter((id) => id !== agent && !keeper.isDrained(id));
-        if (!keeper.isDrained(agent) && others.length === 0)
-          throw new ControlError("conflict", `agent ${agent}: no other live, undrained agent would take its partitions`);
-        // The plan without it makes the agents rebalance: the drained agent finishes its frame in
-        // flight, commits and leaves its partitions to the others (docs/partition-assignment.md).
-        const [result, ack] = await Promise.all([keeper.setDrained(fleet(), agent, true), drainCommand(agent, "drain")]);
-        afterPlan(result);
-        const view = agentView(agent);
-        if (view) emit({ type: "agent", agent: view });
-        return { plan: published(result), ack };
-      },
-      async undrain(agent) {
-        requireAgent(agent);
-        const [result, ack] = await Promise.all([keeper.setDrained(fleet(), agent, false), drainCommand(agent, "undrain")]);
-        afterPlan(result);
-        const view = agentView(agent);
-        if (view) emit({ type: "agent", agent: view });
-        return { plan: published(result), ack };
-      },
-      subscribe(listener) {
+    const control = createFleetControl({
+      registry,
+      keeper,
+      framesTopic: config.framesTopic,
+      partitionCount,
+      fleet,
+      agentView,
+      planView,
+      afterPlan,
+      emit,
+      subscribe: (listener) => {
         stream.add(listener);
         return () => stream.delete(listener);
       },
-    };
+      command: (agent, command) => connectedLink.command(agent, command, config.commandTimeoutMs),
+    });
 
     const staticDir = config.http.staticDir ?? defaultStaticDir();
     const api = await startApiServer({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { unknownAlertSchema } from "./api.js";
-import { type RecognitionEvent, recognitionEventSchema } from "./event.js";
+import { recognitionEventSchema } from "./event.js";
 
 /**
  * The coordinator's event log, corrections and unknown-person alerts (coordinator/api/routes-events.ts,

@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
-import { topics } from "../../protocol/topics.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { createPlanTopic, createTopics, startBroker } from "../../test/agent/harness.js";
 import {

@@ -55,7 +55,7 @@ export class AgentRegistry {
 
   isLive(id: string, now = this.now()): boolean {
     const record = this.records.get(id);
-    if (!record || record.status !== "online") return false;
+    if (record?.status !== "online") return false;
     const lastSign = Math.max(record.healthAt ?? 0, record.statusAt ?? 0);
     return now - lastSign < this.missedHealthMs;
   }
