@@ -26,6 +26,7 @@ import {
   type FleetPorts,
   FleetProcess,
   FrameFlow,
+  waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
 } from "../../test/support/fleet.js";
@@ -38,18 +39,8 @@ const TRIALS = Number(process.env.FAILOVER_TRIALS ?? 3);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await predicate()) return;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** Waits for `predicate` (errors count as "not yet"); 2 minutes unless told. */
+const until = (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 120_000) => waitForAsync(what, predicate, timeoutMs);
 
 /** The agent the plan gives the most partitions (ties: the first in `ids`), not one of `except`. */
 function mostLoaded(plan: PartitionPlan | null, ids: string[], except: string[]): string {

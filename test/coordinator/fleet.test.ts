@@ -19,6 +19,7 @@ import {
   type FleetPorts,
   FleetProcess,
   FrameFlow,
+  waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
 } from "../support/fleet.js";
@@ -216,16 +217,3 @@ test("coordinator + 3 agent processes: failover, a new agent, drain, coordinator
     `frames ${running.produced.length}, detections ${liveLedger.all().length}, duplicates ${liveLedger.duplicates()}, failover ${failoverMs} ms`,
   );
 });
-
-async function waitForAsync(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await predicate()) return;
-    } catch {
-      // not ready yet (API down, …)
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

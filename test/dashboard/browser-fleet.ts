@@ -11,7 +11,15 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import sharp from "sharp";
 import { partitionsOf } from "../../protocol/plan.js";
 import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../agent/harness.js";
-import { CoordinatorApi, type FleetPorts, FleetProcess, TEST_TOKEN, writeAgentConfig, writeCoordinatorConfig } from "../support/fleet.js";
+import {
+  CoordinatorApi,
+  type FleetPorts,
+  FleetProcess,
+  TEST_TOKEN,
+  waitForAsync,
+  writeAgentConfig,
+  writeCoordinatorConfig,
+} from "../support/fleet.js";
 import { repoRoot } from "../support/paths.js";
 
 export const DASHBOARD_PASSWORD = "dashboard-e2e-password";
@@ -182,15 +190,4 @@ export async function screenshot(page: Page, name: string): Promise<number> {
   return statSync(file).size;
 }
 
-export async function waitForAsync(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await predicate()) return;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { waitForAsync };

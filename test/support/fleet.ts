@@ -272,3 +272,17 @@ export class DetectionLedger {
     return this.collector.stop();
   }
 }
+
+/** Polls `predicate` (an error counts as "not yet") every 250 ms until it holds or `timeoutMs` passes. */
+export async function waitForAsync(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await predicate()) return;
+    } catch {
+      // not ready yet (API down, …)
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
