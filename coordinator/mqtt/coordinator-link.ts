@@ -149,8 +149,20 @@ export class CoordinatorLink {
     return answered;
   }
 
-  async close(): Promise<void> {
-    await this.client.endAsync().catch(() => undefined);
+  /** A graceful end (in-flight publishes acknowledged) for at most `timeoutMs`, then a forced one. */
+  async close(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.client.endAsync().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!ended) await this.client.endAsync(true).catch(() => undefined);
   }
 }
 
