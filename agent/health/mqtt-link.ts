@@ -82,7 +82,11 @@ export class AgentMqttLink {
       await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
       await Promise.race([this.client.endAsync(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     }
-    // Not connected (or the clean end timed out): the broker's last will says offline.
-    if (!this.client.disconnected) await this.client.endAsync(true).catch(() => undefined);
+    // Not connected (or the clean end timed out): the broker's last will says offline. A client that is already
+    // ending (someone called end()) never calls back again, so the forced end is bounded too.
+    if (!this.client.disconnected) {
+      const forced = this.client.endAsync(true).catch(() => undefined);
+      await Promise.race([forced, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    }
   }
 }
