@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { pathToFileURL } from "node:url";
 import { type AgentConfigInput, parseAgentConfig } from "../agent/config.js";
 import { describeError, FacefleetError } from "../cli/errors.js";
+import { isScriptEntry } from "../cli/run-as-script.js";
 import { type CoordinatorConfigInput, parseCoordinatorConfig } from "../coordinator/config.js";
 
 /**
@@ -311,7 +311,7 @@ export function envConfigMain(argv: string[], env: Env = process.env): number {
 }
 
 // Run as a script: `node dist/deploy/env-config.js agent --out FILE`.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isScriptEntry(import.meta.url)) {
   process.exitCode = envConfigMain(process.argv.slice(2));
 }
 

@@ -2,9 +2,9 @@ import { pbkdf2Sync } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseAgentConfig } from "../../agent/config.js";
 import { describeError, FacefleetError } from "../../cli/errors.js";
+import { isScriptEntry } from "../../cli/run-as-script.js";
 
 /**
  * The SD-card image's first-boot configuration: `facefleet.yaml` (or `facefleet.json`) on the FAT boot
@@ -391,6 +391,6 @@ export function firstBootMain(argv: string[]): number {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isScriptEntry(import.meta.url)) {
   process.exitCode = firstBootMain(process.argv.slice(2));
 }

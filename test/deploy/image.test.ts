@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -310,6 +310,25 @@ test("first-boot-config main: writes the files under --root, again changes nothi
     assert.equal(firstBootMain(["--wat"]), 2);
   } finally {
     [process.stdout.write, process.stderr.write] = saved as [typeof process.stdout.write, typeof process.stderr.write];
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("first-boot-config runs as a script through a symlinked release folder (/opt/facefleet/current on a device)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "facefleet-image-link-"));
+  try {
+    symlinkSync(repoRoot, join(dir, "current"));
+    mkdirSync(join(dir, "boot"));
+    mkdirSync(join(dir, "dev/etc"), { recursive: true });
+    writeFileSync(join(dir, "dev/etc/machine-id"), "fedcba9876543210fedcba9876543210\n");
+    writeFileSync(join(dir, "boot/facefleet.yaml"), "agent: { id: door-1 }\nkafka: { brokers: ['hub:9092'] }\n");
+    const script = join(dir, "current", "dist", "deploy", "image", "first-boot-config.js");
+    const args = [script, "--boot", join(dir, "boot"), "--root", join(dir, "root"), "--device-root", join(dir, "dev")];
+    const run = spawnSync(process.execPath, args, { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^hostname=door-1$/m, "the script ran (a main-module check that ignores symlinks prints nothing)");
+    assert.equal(JSON.parse(readFileSync(join(dir, "root/etc/facefleet/agent.json"), "utf8")).agentId, "door-1");
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
