@@ -99,10 +99,11 @@ export class CommandListener {
         if (this.answered.size > 200) this.answered.delete(this.answered.keys().next().value as string);
       }
     }
-    try {
-      await this.client.publishAsync(mqttTopics.commandAck(this.agentId), JSON.stringify(ack), { qos: 1 });
-    } catch (error) {
-      this.log(`mqtt: cannot send ack of ${ack.id}: ${(error as Error).message}`);
-    }
+    // Not awaited: the broker's PUBACK of an ack caught by a dropped connection never comes (mqtt.js keeps the
+    // ack and sends it again after a reconnect), and waiting for it would hold every later command and stop().
+    const answered = ack;
+    this.client.publish(mqttTopics.commandAck(this.agentId), JSON.stringify(answered), { qos: 1 }, (error) => {
+      if (error) this.log(`mqtt: cannot send ack of ${answered.id}: ${error.message}`);
+    });
   }
 }

@@ -1,7 +1,8 @@
 /** Pieces of the agent's MQTT side without a broker: config, parsing of device files, health building, command answers. */
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { test } from "node:test";
-import { answerCommand } from "../../agent/commands/command-listener.js";
+import { answerCommand, CommandListener } from "../../agent/commands/command-listener.js";
 import { parseAgentConfig } from "../../agent/config.js";
 import { acceleratorOf, buildAgentHealth, capacityFpsOf, FpsMeter } from "../../agent/health/health-builder.js";
 import { HealthReporter } from "../../agent/health/health-reporter.js";
@@ -99,4 +100,39 @@ test("the health reporter resumes after a report skipped while disconnected", as
   await reporter.publishNow();
   await reporter.publishNow();
   assert.deepEqual(published, ["facefleet/agents/a/health", "facefleet/agents/a/health"]);
+});
+
+test("commands keep running and stop() returns while an ack's PUBACK never comes (connection dropped)", async () => {
+  // A client whose QoS 1 publishes never complete, as after a dropped connection (mqtt.js keeps them for later).
+  const sent: string[] = [];
+  const client = Object.assign(new EventEmitter(), {
+    subscribe: () => undefined,
+    publish: (_topic: string, payload: string) => {
+      sent.push((JSON.parse(payload) as { id: string }).id);
+    },
+  });
+  const ran: string[] = [];
+  const listener = new CommandListener(
+    client as unknown as ConstructorParameters<typeof CommandListener>[0],
+    "pi-1",
+    {
+      drain: (c) => {
+        ran.push(c.id);
+        return "drained";
+      },
+      undrain: (c) => {
+        ran.push(c.id);
+        return "undrained";
+      },
+    },
+    () => {},
+  );
+  await listener.start();
+  const command = (id: string, name: string) => JSON.stringify({ schemaVersion: 1, id, command: name, issuedAt: Date.now() });
+  client.emit("message", "facefleet/agents/pi-1/cmd", Buffer.from(command("a", "drain")));
+  client.emit("message", "facefleet/agents/pi-1/cmd", Buffer.from(command("b", "undrain")));
+  const stopped = await Promise.race([listener.stop().then(() => "stopped"), new Promise((r) => setTimeout(r, 2000, "hung"))]);
+  assert.equal(stopped, "stopped");
+  assert.deepEqual(ran, ["a", "b"], "the second command ran although the first ack was never acknowledged");
+  assert.deepEqual(sent, ["a", "b"]);
 });

@@ -6,7 +6,7 @@ import { WorkerStats } from "../../agent/worker/stats.js";
 import { COMMAND_SCHEMA_VERSION, commandAckSchema } from "../../protocol/command.js";
 import { agentHealthSchema } from "../../protocol/health.js";
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
-import { connectOnce, Recorder } from "./mqtt-helpers.js";
+import { connectOnce, Recorder, within } from "./mqtt-helpers.js";
 
 export type Auth = { username: string; password: string };
 
@@ -44,12 +44,12 @@ function start(url: string, auth: Auth, agentId: string, stats: WorkerStats, dra
 }
 
 export async function reporterScenario(url: string, auth: Auth, agentId: string): Promise<void> {
-  const recorder = await Recorder.start(url, auth, [`facefleet/agents/${agentId}/#`]);
+  const recorder = await within("recorder start", Recorder.start(url, auth, [`facefleet/agents/${agentId}/#`]));
   const statusIs = (payload: string) => (m: { topic: string; payload: string }) =>
     m.topic === mqttTopics.status(agentId) && m.payload === payload;
   const stats = agentStats(agentId);
   const drains: string[] = [];
-  let agent = await start(url, auth, agentId, stats, drains);
+  let agent = await within("agent start", start(url, auth, agentId, stats, drains));
   try {
     await recorder.waitFor(statusIs("online"), 10_000, "status online");
 
@@ -81,7 +81,7 @@ export async function reporterScenario(url: string, auth: Auth, agentId: string)
         10_000,
         `the ack of ${id}`,
       );
-      await recorder.client.publishAsync(mqttTopics.command(agentId), payload, { qos: 1 });
+      await within(`publish ${id}`, recorder.client.publishAsync(mqttTopics.command(agentId), payload, { qos: 1 }));
       return commandAckSchema.parse(JSON.parse((await waiting).payload));
     };
     const command = (id: string, name: string) =>
@@ -117,25 +117,27 @@ export async function reporterScenario(url: string, auth: Auth, agentId: string)
     const will = recorder.next(statusIs("offline"), 15_000, "the last will (offline)");
     agent.link.client.end(true);
     await will;
-    await agent.close();
-    const late = await Recorder.start(url, auth, [mqttTopics.status(agentId)]);
+    await within("close after the crash", agent.close());
+    const late = await within("late recorder start", Recorder.start(url, auth, [mqttTopics.status(agentId)]));
     const retained = await late.waitFor((m) => m.topic === mqttTopics.status(agentId), 5000, "the retained status");
     assert.deepEqual([retained.payload, retained.retain], ["offline", true]);
-    await late.close();
+    await within("late recorder close", late.close());
 
     // Back again, then a graceful stop: online, then a clean offline (retained).
-    agent = await start(url, auth, agentId, stats, drains);
+    agent = await within("agent restart", start(url, auth, agentId, stats, drains));
     await recorder.next(statusIs("online"), 10_000, "online after the restart");
     const offline = recorder.next(statusIs("offline"), 10_000, "offline on a graceful stop");
-    await agent.close();
+    await within("graceful close", agent.close());
     await offline;
-    const check = await connectOnce(url, auth);
+    const check = await within("check connect", connectOnce(url, auth));
     const last = new Recorder(check);
-    await check.subscribeAsync(mqttTopics.status(agentId));
+    await within("check subscribe", check.subscribeAsync(mqttTopics.status(agentId)));
     assert.equal((await last.waitFor(() => true, 5000, "the retained status")).payload, "offline");
-    await check.endAsync();
+    await within("check end", check.endAsync());
   } finally {
-    await agent.close();
-    await recorder.close();
+    // Never masks the scenario's own failure: a cleanup that hangs is reported beside it.
+    const cleanup = (e: Error) => process.stderr.write(`reporter scenario cleanup: ${e.message}\n`);
+    await within("final agent close", agent.close()).catch(cleanup);
+    await within("recorder close", recorder.close()).catch(cleanup);
   }
 }
