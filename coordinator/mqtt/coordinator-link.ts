@@ -119,11 +119,30 @@ export class CoordinatorLink {
 
   /** The plan, retained, QoS 1 (agents and dashboards that connect later get it at once). */
   async publishPlan(plan: PartitionPlan): Promise<void> {
-    await this.client.publishAsync(mqttTopics.plan, JSON.stringify(plan), { qos: 1, retain: true });
+    await this.send(mqttTopics.plan, JSON.stringify(plan), true);
   }
 
   async publish(topic: string, payload: string, retain = false): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+    await this.send(topic, payload, retain);
+  }
+
+  /**
+   * QoS 1: resolves on the broker's PUBACK, rejects after `ackTimeoutMs` without one. While the broker is
+   * unreachable a PUBACK never comes (mqtt.js keeps the message and sends it after a reconnect): a caller
+   * must not wait for it forever.
+   */
+  private send(topic: string, payload: string, retain: boolean, ackTimeoutMs = 5000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no PUBACK for ${topic} within ${ackTimeoutMs} ms (broker unreachable?)`)),
+        ackTimeoutMs,
+      );
+      this.client.publish(topic, payload, { qos: 1, retain }, (error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      });
+    });
   }
 
   /** Sends a command; resolves with the agent's ack, or null when none came within the timeout. */
@@ -145,7 +164,10 @@ export class CoordinatorLink {
         resolve(ack);
       });
     });
-    await this.client.publishAsync(mqttTopics.command(agentId), JSON.stringify(message), { qos: 1 });
+    // The ack is what counts: a command whose PUBACK is late still gets its answer (or null) by the timeout.
+    this.send(mqttTopics.command(agentId), JSON.stringify(message), false, timeoutMs).catch((error: Error) =>
+      this.options.log(`mqtt: command ${command} to ${agentId}: ${error.message}`),
+    );
     return answered;
   }
 
