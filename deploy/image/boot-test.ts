@@ -15,7 +15,8 @@
  * The same rootfs boots with Debian's generic arm64 kernel + initrd from the image (the .vmlinuz/.initrd
  * the build writes beside it) on `qemu-system-aarch64 -M virt -cpu cortex-a57 -m 2048` (no Raspberry Pi
  * firmware: that path cannot be emulated). Passes when GET /api/agents lists the agent online with a health
- * report. The guest console goes to .facefleet/image/boot-test-console.log.
+ * report and partitions, and a frame sent to its partitions comes back recognised on facefleet.detections.
+ * The guest console goes to .facefleet/image/boot-test-console.log.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -24,8 +25,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../../test/agent/harness.js";
-import { CoordinatorApi, FleetProcess, TEST_MQTT_PASSWORD, writeCoordinatorConfig } from "../../test/support/fleet.js";
+import {
+  CoordinatorApi,
+  DetectionLedger,
+  FleetProcess,
+  FrameFlow,
+  TEST_MQTT_PASSWORD,
+  writeCoordinatorConfig,
+} from "../../test/support/fleet.js";
 
+const FRAMES_PARTITIONS = 2;
 const log = (s: string) => process.stdout.write(`boot-test: [${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 function freePort(): Promise<number> {
@@ -105,6 +114,8 @@ export async function bootTest(argv: string[]): Promise<number> {
   let broker: TestBroker | undefined;
   let coordinator: FleetProcess | undefined;
   let qemu: ChildProcess | undefined;
+  let flow: FrameFlow | undefined;
+  let ledger: DetectionLedger | undefined;
   const started = Date.now();
   // Ctrl-C / SIGTERM: the finally below still stops QEMU, the coordinator and the broker.
   let interrupted: (() => void) | undefined;
@@ -122,7 +133,7 @@ export async function bootTest(argv: string[]): Promise<number> {
     const sshPort = await freePort();
     log(`starting Kafka on 127.0.0.1:${kafkaPort}`);
     broker = await startBroker(kafkaPort);
-    await createTopics(broker.kafka, 2);
+    await createTopics(broker.kafka, FRAMES_PARTITIONS);
     await createPlanTopic(broker.kafka);
     const config = writeCoordinatorConfig(
       work,
@@ -241,14 +252,29 @@ WantedBy=multi-user.target
         }
       const agents = await api.agents().catch(() => []);
       const agent = agents.find((a) => a.id.startsWith("qemu-"));
-      if (agent?.online && agent.health) {
+      const owned = agent?.health?.partitions.map((p) => p.partition) ?? [];
+      if (agent?.online && agent.health && !seen.has("online")) {
+        seen.add("online");
+        log(`agent ${agent.id} online at the coordinator with health: ${JSON.stringify(agent.health).slice(0, 300)}`);
+      }
+      if (agent?.online && owned.length > 0 && !flow) {
+        log(`agent ${agent.id} owns partitions [${owned.join(", ")}]: sending one frame a second to every partition`);
+        ledger = await DetectionLedger.start(broker.kafka);
+        flow = await FrameFlow.start(broker.kafka, FRAMES_PARTITIONS, 1000);
+      }
+      const processed = ledger?.all().filter((d) => agent && d.agent === agent.id && d.faces.length > 0) ?? [];
+      if (agent && processed.length > 0) {
+        const first = processed[0] as (typeof processed)[number];
         log(
-          `PASS: agent ${agent.id} is online at the coordinator after ${Math.round((Date.now() - started) / 1000)} s; health: ${JSON.stringify(agent.health).slice(0, 400)}`,
+          `PASS after ${Math.round((Date.now() - started) / 1000)} s: agent ${agent.id} online, reporting health, owning partitions [${owned.join(", ")}], ` +
+            `recognised frames (first: camera ${first.camera} seq ${first.seq}, ${first.faces.length} face(s), identity ${first.faces[0]?.identity}, ` +
+            `${first.doneTime - first.captureTime} ms from capture to result under emulation)`,
         );
         return 0;
       }
       if (Date.now() > deadline) {
-        log(`FAIL: no agent online within ${timeoutS} s (agents: ${JSON.stringify(agents).slice(0, 300)}); console: ${consoleLog}`);
+        const where = !agent?.online ? "no agent online" : owned.length === 0 ? "the agent owns no partition" : "no frame processed";
+        log(`FAIL: ${where} within ${timeoutS} s (agents: ${JSON.stringify(agents).slice(0, 300)}); console: ${consoleLog}`);
         process.stdout.write(`${text.split("\n").slice(-40).join("\n")}\n${coordinator.dump(20)}\n`);
         try {
           const journal = execFileSync(
@@ -276,6 +302,8 @@ WantedBy=multi-user.target
     log(`FAIL: ${(error as Error).message}`);
     return 1;
   } finally {
+    await flow?.stop().catch(() => undefined);
+    await ledger?.stop().catch(() => undefined);
     qemu?.kill("SIGKILL");
     await coordinator?.stop().catch(() => undefined);
     await broker?.stop().catch(() => undefined);

@@ -82,7 +82,11 @@ test("a built image: MBR with a FAT boot partition and an ext4 root; firmware, k
     const cat = (p: string) => execFileSync("debugfs", ["-R", `cat ${p}`, ext4], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     assert.match(ls("/usr/local/lib/nodejs/bin"), /\bnode\b/);
     assert.match(ls("/opt/facefleet"), /current/);
-    assert.match(ls("/opt/facefleet/node_modules"), /yaml/);
+    assert.match(
+      ls("/opt/facefleet/current/app/node_modules/yaml"),
+      /package\.json/,
+      "the YAML parser for facefleet.yaml ships with the app",
+    );
     assert.match(
       cat("/etc/systemd/system/facefleet-agent.service"),
       /ExecStart=.*facefleet\.js agent --config \/etc\/facefleet\/agent\.json/,
