@@ -24,6 +24,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isScriptEntry } from "../../cli/run-as-script.js";
 import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../../test/agent/harness.js";
 import {
   CoordinatorApi,
@@ -312,7 +313,7 @@ WantedBy=multi-user.target
   }
 }
 
-if (process.argv[1]?.endsWith("boot-test.js")) {
+if (isScriptEntry(import.meta.url)) {
   bootTest(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {
