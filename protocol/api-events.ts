@@ -12,9 +12,11 @@ export const eventIdParamSchema = z.object({ id: z.string().regex(/^[0-9a-f]{16}
 
 /** GET /api/events?camera=&person= (both optional; person = the identity the event named, or "Unknown"). */
 export const eventQuerySchema = z.object({
-  camera: z.string().min(1).max(128).optional(),
-  person: z.string().min(1).max(200).optional(),
+  camera: z.string().min(1).max(128).optional().describe("Only this camera's events."),
+  person: z.string().min(1).max(200).optional().describe("Only events that named this person (or Unknown)."),
+  limit: z.coerce.number().int().min(1).max(500).optional().describe("At most this many, newest first (default: all kept)."),
 });
+export type EventQuery = z.output<typeof eventQuerySchema>;
 
 const identityName = z
   .string()

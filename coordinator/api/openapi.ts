@@ -53,13 +53,24 @@ function pathParameters(schema: z.ZodType): Json[] {
   return Object.entries(object.properties ?? {}).map(([name, schema]) => ({ name, in: "path", required: true, schema }));
 }
 
+function queryParameters(schema: z.ZodType): Json[] {
+  const object = jsonSchema(schema, "input") as { properties?: Record<string, Json & { description?: string }>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: object.required?.includes(name) ?? false,
+    schema,
+    ...(schema.description ? { description: schema.description } : {}),
+  }));
+}
+
 function operation(route: ApiRoute): Json {
   const content = route.produces
     ? { [route.produces]: { schema: { type: "string", contentMediaType: route.produces } } }
     : jsonContent(schemaRef(route.response, "output"));
   const responses: Json = { "200": { description: "OK", content } };
-  if (route.params || route.body)
-    responses["400"] = errorResponse("Invalid path parameter or body (the message names the field), or invalid JSON.");
+  if (route.params || route.body || route.query)
+    responses["400"] = errorResponse("Invalid path parameter, query parameter or body (the message names the field), or invalid JSON.");
   if (!route.public) responses["401"] = errorResponse("Missing or wrong credentials.");
   else if (route.operationId === "login") responses["401"] = errorResponse("Wrong token or password.");
   if (route.refusals?.includes(404)) responses["404"] = errorResponse("No such agent, partition, camera or person.");
@@ -69,7 +80,8 @@ function operation(route: ApiRoute): Json {
   if (route.refusals?.includes(503))
     responses["503"] = errorResponse("A part this route needs is not available now (models not loaded...).");
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], responses };
-  if (route.params) op.parameters = pathParameters(route.params);
+  const parameters = [...(route.params ? pathParameters(route.params) : []), ...(route.query ? queryParameters(route.query) : [])];
+  if (parameters.length > 0) op.parameters = parameters;
   if (route.body) op.requestBody = { required: true, content: jsonContent(schemaRef(route.body, "input")) };
   op.security = route.public ? [] : [{ bearer: [] }, { session: [] }];
   return op;

@@ -10,9 +10,15 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export type RouteContext<P, B> = { params: Out<P>; body: Out<B>; request: FastifyRequest; reply: FastifyReply };
+export type RouteContext<P, B, Q = undefined> = {
+  params: Out<P>;
+  body: Out<B>;
+  query: Out<Q>;
+  request: FastifyRequest;
+  reply: FastifyReply;
+};
 
-export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType | undefined> {
+export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType | undefined, Q extends z.ZodType | undefined = undefined> {
   method: HttpMethod;
   /** Fastify syntax: /api/agents/:id */
   url: string;
@@ -23,6 +29,8 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   public?: boolean;
   params?: P;
   body?: B;
+  /** The query string (`?camera=hall&limit=20`), an object schema; values arrive as strings. */
+  query?: Q;
   /** The 200 answer (JSON, unless `produces` says otherwise). */
   response: z.ZodType;
   /** The 200 answer's media type when it is not JSON (e.g. image/jpeg): the handler sends the bytes itself with `reply`. */
@@ -31,17 +39,19 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   bodyLimit?: number;
   /** Refusals beyond 400 (bad params/body) and 401 (no credentials) that the route can give. */
   refusals?: ReadonlyArray<404 | 409 | 422 | 503>;
-  handle(context: RouteContext<P, B>): unknown;
+  handle(context: RouteContext<P, B, Q>): unknown;
 }
 
 /** A route with its types erased, as server.ts and openapi.ts see it. */
-export interface ApiRoute extends Omit<RouteSpec<z.ZodType | undefined, z.ZodType | undefined>, "handle"> {
-  handle(context: { params: unknown; body: unknown; request: FastifyRequest; reply: FastifyReply }): unknown;
+export interface ApiRoute extends Omit<RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>, "handle"> {
+  handle(context: { params: unknown; body: unknown; query: unknown; request: FastifyRequest; reply: FastifyReply }): unknown;
 }
 
-/** Keeps the handler's params and body typed from the schemas while the route joins an untyped list. */
-export function defineRoute<P extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<P, B>,
-): ApiRoute {
+/** Keeps the handler's params, body and query typed from the schemas while the route joins an untyped list. */
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, B, Q>): ApiRoute {
   return spec as unknown as ApiRoute;
 }

@@ -14,7 +14,6 @@ import {
 } from "../../protocol/api-events.js";
 import type { CorrectionControl } from "../corrections/corrections.js";
 import { type ApiRoute, defineRoute } from "./route.js";
-import { parseOr400 } from "./validate.js";
 
 const jpeg = z.string().describe("JPEG bytes");
 
@@ -24,14 +23,11 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
       method: "GET",
       url: "/api/events",
       operationId: "listEvents",
-      summary:
-        "Recent recognition events (newest first; person_left not kept), each with cropUrl and whether it can be corrected. Query: camera, person (the name the event gave, or Unknown).",
+      summary: "Recent recognition events (newest first; person_left not kept), each with cropUrl and whether it can be corrected.",
       tag: "events",
+      query: eventQuerySchema,
       response: eventListSchema,
-      handle: ({ request }) => {
-        const query = parseOr400(eventQuerySchema, request.query ?? {});
-        return { events: control.events(query) };
-      },
+      handle: ({ query }) => ({ events: control.events(query) }),
     }),
     defineRoute({
       method: "GET",

@@ -113,7 +113,8 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, auth: ApiAuth): vo
     handler: async (request, reply) => {
       const params = route.params ? parseOr400(route.params, request.params) : undefined;
       const body = route.body ? parseOr400(route.body, request.body) : undefined;
-      return await route.handle({ params, body, request, reply });
+      const query = route.query ? parseOr400(route.query, request.query ?? {}) : undefined;
+      return await route.handle({ params, body, query, request, reply });
     },
   });
 }

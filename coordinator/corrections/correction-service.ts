@@ -15,7 +15,7 @@
 import { sendGalleryRecords } from "../../cli/gallery-publish.js";
 import type { KafkaConnection } from "../../kafka/connection-config.js";
 import { getRecognizer } from "../../models/manifest.js";
-import { type CorrectionBody, type CorrectionResult, type EventView, eventId } from "../../protocol/api-events.js";
+import { type CorrectionBody, type CorrectionResult, type EventQuery, type EventView, eventId } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
 import { encodeGalleryRecord } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
@@ -76,14 +76,17 @@ export class CorrectionService {
   }
 
   /** Newest first; `person` is the name the event gave (or "Unknown"). */
-  list(filter: { camera?: string | undefined; person?: string | undefined } = {}): EventView[] {
+  /** Newest first. */
+  list(filter: EventQuery = {}): EventView[] {
     const out: EventView[] = [];
-    for (const stored of this.events.values()) {
+    const kept = [...this.events.values()];
+    for (let i = kept.length - 1; i >= 0 && out.length < (filter.limit ?? Number.POSITIVE_INFINITY); i--) {
+      const stored = kept[i] as StoredEvent;
       if (filter.camera !== undefined && stored.event.camera !== filter.camera) continue;
       if (filter.person !== undefined && stored.event.identity !== filter.person) continue;
       out.push(view(stored));
     }
-    return out.reverse();
+    return out;
   }
 
   get(id: string): EventView | undefined {

@@ -7,7 +7,14 @@ import type { Kafka } from "kafkajs";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import type { KafkaConnection } from "../../kafka/connection-config.js";
 import type { UnknownAlert } from "../../protocol/api.js";
-import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../protocol/api-events.js";
+import type {
+  CorrectionBody,
+  CorrectionResult,
+  EventQuery,
+  EventView,
+  UnknownAlertSetting,
+  UnknownAlertsView,
+} from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
 import { topics } from "../../protocol/topics.js";
 import { CorrectionService, type GallerySource } from "./correction-service.js";
@@ -15,7 +22,7 @@ import { UnknownAlerts } from "./unknown-alerts.js";
 
 /** What the event and alert routes call (errors: ControlError "not-found" → 404, "conflict" → 409). */
 export interface CorrectionControl {
-  events(filter: { camera?: string | undefined; person?: string | undefined }): EventView[];
+  events(filter: EventQuery): EventView[];
   eventCrop(id: string): Buffer;
   correct(id: string, body: CorrectionBody): Promise<CorrectionResult>;
   unknownAlerts(): UnknownAlertsView;

@@ -300,6 +300,21 @@ test("event routes: list without embeddings, crops, corrections; 400 naming the 
   assert.ok(!list.bytes.toString().includes('"embedding"') && !list.bytes.toString().includes('"crop"'), "no embeddings or crop bytes");
   assert.equal(eventListSchema.parse((await call("/api/events?person=obama&camera=door")).json).events.length, 0);
   assert.ok(eventListSchema.parse((await call("/api/events?camera=door")).json).events.every((e) => e.camera === "door"));
+  const newest = eventListSchema.parse((await call("/api/events?camera=hall&limit=1")).json).events;
+  assert.deepEqual(
+    newest.map((e) => e.id),
+    [events[0]?.id],
+    "limit keeps the newest",
+  );
+  const documented = (await call("/api/openapi.json")).json as {
+    paths: Record<string, { get?: { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> } }>;
+  };
+  const listEvents = documented.paths["/api/events"]?.get;
+  assert.deepEqual(
+    listEvents?.parameters?.map((p) => `${p.in}:${p.name}`),
+    ["query:camera", "query:person", "query:limit"],
+  );
+  assert.ok(listEvents?.responses["400"], "a bad query is documented as 400");
 
   const crop = await call(`/api/events/${id}/crop.jpg`);
   assert.equal(crop.status, 200);
@@ -319,6 +334,8 @@ test("event routes: list without embeddings, crops, corrections; 400 naming the 
     ["POST", "/api/events/0123456789abcdef/correction", { identity: "lin" }, 404, /no event 0123456789abcdef/],
     ["POST", `/api/events/${eventId({ ...seen, trackId: "old-agent-1" })}/correction`, { identity: "lin" }, 409, /no face embedding/],
     ["GET", "/api/events/0123456789abcdef/crop.jpg", undefined, 404, /no event/],
+    ["GET", "/api/events?limit=0", undefined, 400, /^limit: /],
+    ["GET", "/api/events?limit=many", undefined, 400, /^limit: /],
     ["PUT", "/api/alerts/unknown/door", { enabled: "yes" }, 400, /^enabled: /],
     ["GET", "/api/alerts/unknown/0123456789abcdef/crop.jpg", undefined, 404, /no crop/],
   ];
