@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { FacefleetError } from "../../cli/errors.js";
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
+import { endMqttClient } from "./end-mqtt-client.js";
 import type { AgentMqttSettings } from "./mqtt-settings.js";
 
 function readCa(path: string): Buffer {
@@ -71,19 +72,27 @@ export class AgentMqttLink {
     return this.client.connected;
   }
 
-  /** Graceful: `offline` retained on status (when connected), then a clean disconnect (no last will). */
+  /**
+   * Graceful: `offline` retained on status (when connected), then a clean disconnect (no last will); each step
+   * bounded by `timeoutMs`. When the broker does not answer, the socket is closed and its last will says offline.
+   */
   async close(timeoutMs = 3000): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    let answered = false;
     if (this.client.connected) {
       const published = this.client
         .publishAsync(mqttTopics.status(this.agentId), "offline", { qos: 1, retain: true })
-        .catch(() => undefined);
-      await Promise.race([published, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
-      await Promise.race([this.client.endAsync(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+        .then(() => true)
+        .catch(() => false);
+      answered = await Promise.race([published, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref())]);
     }
-    // Not connected (or the clean end timed out): the broker's last will says offline. A client that is already
-    // ending (someone called end()) never calls back again, so the forced end is bounded too.
+    if (answered) {
+      await endMqttClient(this.client, timeoutMs);
+      return;
+    }
+    // Not connected, or the broker did not acknowledge: a clean end would wait for it too. A forced end closes the
+    // socket at once (it answers at once as well when someone else already ended the client).
     if (!this.client.disconnected) {
       const forced = this.client.endAsync(true).catch(() => undefined);
       await Promise.race([forced, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);

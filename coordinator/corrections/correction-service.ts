@@ -75,8 +75,7 @@ export class CorrectionService {
     return id;
   }
 
-  /** Newest first; `person` is the name the event gave (or "Unknown"). */
-  /** Newest first. */
+  /** Newest first, at most `limit`; `person` is the name the event gave (or "Unknown"). */
   list(filter: EventQuery = {}): EventView[] {
     const out: EventView[] = [];
     const kept = [...this.events.values()];

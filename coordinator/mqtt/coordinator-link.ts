@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { endMqttClient } from "../../agent/health/end-mqtt-client.js";
 import { FacefleetError } from "../../cli/errors.js";
 import {
   type AgentCommand,
@@ -33,9 +34,13 @@ export type CoordinatorLinkOptions = {
 };
 
 export class CoordinatorLink {
-  private readonly pending = new Map<string, (ack: CommandAck) => void>();
+  /** Commands waiting for their ack: called with the ack, or null (timeout, send failed, link closed). */
+  private readonly pending = new Map<string, (ack: CommandAck | null) => void>();
+  /** Running PUBACK and ack timeouts, with what each does when it fires (close() fires them all at once). */
+  private readonly ackTimers = new Map<NodeJS.Timeout, () => void>();
   private readonly reported = new Set<string>();
   private lastError = "";
+  private closed = false;
 
   private constructor(
     readonly client: MqttClient,
@@ -133,20 +138,20 @@ export class CoordinatorLink {
    */
   private send(topic: string, payload: string, retain: boolean, ackTimeoutMs = 5000): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no PUBACK for ${topic} within ${ackTimeoutMs} ms (broker unreachable?)`)),
-        ackTimeoutMs,
+      const timer = this.timer(ackTimeoutMs, () =>
+        reject(new Error(`no PUBACK for ${topic} within ${ackTimeoutMs} ms (broker unreachable?)`)),
       );
       this.client.publish(topic, payload, { qos: 1, retain }, (error) => {
-        clearTimeout(timer);
+        this.clearTimer(timer);
         if (error) reject(error);
         else resolve();
       });
     });
   }
 
-  /** Sends a command; resolves with the agent's ack, or null when none came within the timeout. */
+  /** Sends a command; resolves with the agent's ack, or null when none came within the timeout (or it could not be sent). */
   async command(agentId: string, command: AgentCommand["command"], timeoutMs: number): Promise<CommandAck | null> {
+    if (this.closed) return null;
     const message: AgentCommand = agentCommandSchema.parse({
       schemaVersion: COMMAND_SCHEMA_VERSION,
       id: randomUUID(),
@@ -154,37 +159,48 @@ export class CoordinatorLink {
       issuedAt: Date.now(),
     });
     const answered = new Promise<CommandAck | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(message.id);
-        resolve(null);
-      }, timeoutMs);
-      this.pending.set(message.id, (ack) => {
-        clearTimeout(timer);
+      const timer = this.timer(timeoutMs, () => answer(null));
+      const answer = (ack: CommandAck | null) => {
+        this.clearTimer(timer);
         this.pending.delete(message.id);
         resolve(ack);
-      });
+      };
+      this.pending.set(message.id, answer);
     });
-    // The ack is what counts: a command whose PUBACK is late still gets its answer (or null) by the timeout.
-    this.send(mqttTopics.command(agentId), JSON.stringify(message), false, timeoutMs).catch((error: Error) =>
-      this.options.log(`mqtt: command ${command} to ${agentId}: ${error.message}`),
-    );
+    // The ack is what counts: a command whose PUBACK is late still gets its answer (or null) by the timeout;
+    // one that cannot be sent at all (the client is ending) is answered null at once.
+    this.send(mqttTopics.command(agentId), JSON.stringify(message), false, timeoutMs).catch((error: Error) => {
+      if (this.closed) return;
+      this.options.log(`mqtt: command ${command} to ${agentId}: ${error.message}`);
+      if (!error.message.startsWith("no PUBACK")) this.pending.get(message.id)?.(null);
+    });
     return answered;
   }
 
-  /** A graceful end (in-flight publishes acknowledged) for at most `timeoutMs`, then a forced one. */
+  /** A graceful end (in-flight publishes acknowledged) for at most `timeoutMs`, then the socket is closed. */
   async close(timeoutMs = 2000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.client.endAsync().then(
-        () => true,
-        () => true,
-      ),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
+    this.closed = true;
+    // Nothing waits past the close: unanswered commands get null, unacknowledged publishes reject.
+    for (const [timer, fire] of [...this.ackTimers]) {
+      this.clearTimer(timer);
+      fire();
+    }
+    await endMqttClient(this.client, timeoutMs);
+  }
+
+  /** A timeout that never keeps the process alive; close() fires it early. */
+  private timer(ms: number, fire: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.ackTimers.delete(timer);
+      fire();
+    }, ms).unref();
+    this.ackTimers.set(timer, fire);
+    return timer;
+  }
+
+  private clearTimer(timer: NodeJS.Timeout): void {
     clearTimeout(timer);
-    if (!ended) await this.client.endAsync(true).catch(() => undefined);
+    this.ackTimers.delete(timer);
   }
 }
 

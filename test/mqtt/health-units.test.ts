@@ -110,6 +110,10 @@ test("commands keep running and stop() returns while an ack's PUBACK never comes
     publish: (_topic: string, payload: string) => {
       sent.push((JSON.parse(payload) as { id: string }).id);
     },
+    publishAsync: (_topic: string, payload: string) => {
+      sent.push((JSON.parse(payload) as { id: string }).id);
+      return new Promise<never>(() => {});
+    },
   });
   const ran: string[] = [];
   const listener = new CommandListener(
