@@ -15,7 +15,8 @@
  * The same rootfs boots with Debian's generic arm64 kernel + initrd from the image (the .vmlinuz/.initrd
  * the build writes beside it) on `qemu-system-aarch64 -M virt -cpu cortex-a57 -m 2048` (no Raspberry Pi
  * firmware: that path cannot be emulated). Passes when GET /api/agents lists the agent online with a health
- * report and partitions, and a frame sent to its partitions comes back recognised on facefleet.detections.
+ * report and partitions, and a frame sent to its partitions comes back from it on facefleet.detections
+ * with the face found (detected, aligned, embedded and matched: Unknown, the test gallery is empty).
  * The guest console goes to .facefleet/image/boot-test-console.log.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
