@@ -269,7 +269,7 @@ WantedBy=multi-user.target
         const first = processed[0] as (typeof processed)[number];
         log(
           `PASS after ${Math.round((Date.now() - started) / 1000)} s: agent ${agent.id} online, reporting health, owning partitions [${owned.join(", ")}], ` +
-            `recognised frames (first: camera ${first.camera} seq ${first.seq}, ${first.faces.length} face(s), identity ${first.faces[0]?.identity}, ` +
+            `processed frames, the face found (first: camera ${first.camera} seq ${first.seq}, ${first.faces.length} face(s), identity ${first.faces[0]?.identity}, ` +
             `${first.doneTime - first.captureTime} ms from capture to result under emulation)`,
         );
         return 0;
