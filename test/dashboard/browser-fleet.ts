@@ -23,6 +23,14 @@ import {
 import { repoRoot } from "../support/paths.js";
 
 export const DASHBOARD_PASSWORD = "dashboard-e2e-password";
+
+/** Opens the dashboard at `baseUrl` in `page` and logs in with the password; resolves when the tabs show. */
+export async function logIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("tab-fleet").waitFor();
+}
 /**
  * Where screenshots go: docs/screenshots/ (committed, shown in docs/dashboard.md) only when
  * FACEFLEET_SCREENSHOTS=docs names it, so a test run does not rewrite tracked files; else a temp folder.

@@ -31,7 +31,7 @@ import { topics } from "../../protocol/topics.js";
 import { frameHeaders } from "../agent/harness.js";
 import { DetectionLedger, FrameFlow } from "../support/fleet.js";
 import { exampleImage, useTestModels } from "../support/paths.js";
-import { DASHBOARD_PASSWORD, SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
+import { DASHBOARD_PASSWORD, logIn, SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
 
 useTestModels();
 const PARTITIONS = 8;
@@ -278,12 +278,7 @@ test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a 
 
   const { page, problems } = await fleet.newPage("desktop");
   const phone = await fleet.newPage("phone");
-  for (const p of [page, phone.page]) {
-    await p.goto(`${fleet.baseUrl}/`);
-    await p.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
-    await p.getByTestId("login-submit").click();
-    await p.getByTestId("tab-fleet").waitFor();
-  }
+  for (const p of [page, phone.page]) await logIn(p, fleet.baseUrl);
   await check("both agents online", async () => (await api.agents()).filter((a) => a.online).length === 2, 180_000);
   const ledger = await DetectionLedger.start(kafka);
   fleet.cleanup(() => ledger.stop());
@@ -456,12 +451,7 @@ test("dashboard in Chromium: an event corrected (a reject on facefleet.gallery);
 
   const { page, problems } = await fleet.newPage("desktop");
   const phone = await fleet.newPage("phone");
-  for (const p of [page, phone.page]) {
-    await p.goto(`${fleet.baseUrl}/`);
-    await p.getByTestId("login-password").fill(DASHBOARD_PASSWORD);
-    await p.getByTestId("login-submit").click();
-    await p.getByTestId("tab-fleet").waitFor();
-  }
+  for (const p of [page, phone.page]) await logIn(p, fleet.baseUrl);
   await check("the agent online", async () => (await api.agents()).some((a) => a.id === A && a.online), 240_000);
   lap("agent online");
 

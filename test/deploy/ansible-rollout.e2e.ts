@@ -15,6 +15,7 @@ import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js"
 import {
   CoordinatorApi,
   DetectionLedger,
+  FAST_FAILOVER_AGENT,
   type FleetPorts,
   FleetProcess,
   FrameFlow,
@@ -147,18 +148,7 @@ test("real run: site.yml installs two agents over SSH, is idempotent, rolling-up
         facefleet_coordinator_token: "{{ vault_facefleet_coordinator_token }}",
         facefleet_agent_models_path: testModelDirs.join(":"),
         facefleet_agent_health_interval_ms: 1000,
-        facefleet_agent_config_extra: {
-          recognition: { executionProvider: "cpu", precision: "fp32", threads: 1 },
-          worker: {
-            annotated: false,
-            maxFrameAgeMs: 0,
-            sessionTimeoutMs: 3000,
-            heartbeatIntervalMs: 500,
-            maxWaitMs: 200,
-            commitIntervalMs: 500,
-          },
-          mqtt: { keepaliveS: 2, reconnectMs: 500 },
-        },
+        facefleet_agent_config_extra: FAST_FAILOVER_AGENT,
         facefleet_rolling_wait_s: 120,
       },
       null,

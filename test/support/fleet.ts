@@ -97,29 +97,36 @@ export function writeCoordinatorConfig(dir: string, ports: FleetPorts, extra: Re
   return file;
 }
 
+/**
+ * Agent settings for tests that kill and move agents: one CPU thread, float models, no annotation, every frame
+ * processed however old, and fast failure detection (Kafka session 3 s, MQTT keepalive 2 s).
+ */
+export const FAST_FAILOVER_AGENT = {
+  recognition: { executionProvider: "cpu", precision: "fp32", threads: 1 },
+  worker: {
+    annotated: false,
+    maxFrameAgeMs: 0,
+    sessionTimeoutMs: 3000,
+    heartbeatIntervalMs: 500,
+    maxWaitMs: 200,
+    commitIntervalMs: 500,
+  },
+  mqtt: { keepaliveS: 2, reconnectMs: 500 },
+} as const;
+
 export function writeAgentConfig(dir: string, agentId: string, ports: FleetPorts): string {
   const file = path.join(dir, `${agentId}.json`);
   const config = {
     agentId,
     kafka: { brokers: [ports.bootstrap], clientId: agentId },
-    recognition: { executionProvider: "cpu", precision: "fp32", threads: 1 },
-    worker: {
-      assignment: "plan",
-      annotated: false,
-      maxFrameAgeMs: 0,
-      sessionTimeoutMs: 3000,
-      heartbeatIntervalMs: 500,
-      maxWaitMs: 200,
-      commitIntervalMs: 500,
-      statsLogIntervalMs: 0,
-    },
+    recognition: FAST_FAILOVER_AGENT.recognition,
+    worker: { ...FAST_FAILOVER_AGENT.worker, assignment: "plan", statsLogIntervalMs: 0 },
     mqtt: {
+      ...FAST_FAILOVER_AGENT.mqtt,
       url: `mqtt://127.0.0.1:${ports.mqttPort}`,
       username: "facefleet",
       password: TEST_MQTT_PASSWORD,
       healthIntervalMs: 1000,
-      keepaliveS: 2,
-      reconnectMs: 500,
     },
   };
   writeFileSync(file, JSON.stringify(config, null, 2));
