@@ -30,6 +30,7 @@ function integer(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** The recognition settings given as command-line options (absent ones are left out). */
 export function recognitionSettingsFromOptions(values: Record<string, unknown>): RecognitionSettingsInput {
   const str = (key: string) => (typeof values[key] === "string" ? (values[key] as string) : undefined);
   const input = {
@@ -47,5 +48,6 @@ export function recognitionSettingsFromOptions(values: Record<string, unknown>):
     const field = String(parsed.error.issues[0]?.path[0] ?? "");
     throw new UsageError(`--${optionOf[field] ?? field}: ${formatZodIssue(parsed.error).split(": ").slice(1).join(": ")}`);
   }
-  return input as RecognitionSettingsInput;
+  // Only the options given: spread over a config file's settings, an absent option must not erase them.
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as RecognitionSettingsInput;
 }

@@ -33,10 +33,6 @@ export type TopicReaderOptions = {
 export type TopicReader = {
   /** With fromBeginning: resolves once the topic is read to the end it had at the start; else at once. */
   readonly caughtUp: Promise<void>;
-  /** The next offset to read per partition (records handed over so far). */
-  position(partition: number): number;
-  /** Sum over partitions of the positions: grows with every record read (the gallery's version). */
-  readonly total: number;
   /** Resolves when caughtUp does; rejects with `message` after `timeoutMs` (the reader keeps running). */
   waitCaughtUp(timeoutMs: number, message: string): Promise<void>;
   stop(): Promise<void>;
@@ -105,10 +101,6 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
 
   return {
     caughtUp,
-    position: (partition) => positions.get(partition) ?? 0,
-    get total() {
-      return sumOf(positions);
-    },
     async waitCaughtUp(timeoutMs, message) {
       let timer: NodeJS.Timeout | undefined;
       try {

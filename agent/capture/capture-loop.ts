@@ -42,12 +42,15 @@ export class CameraCapture {
     private readonly controller: AbortController,
     /** Aborts the current run of the source only (restartSource); stop() aborts it too. */
     private run: AbortController,
-  ) {}
+  ) {
+    // One listener for the camera's life: stop() ends whichever run is current (reopen() replaces it).
+    controller.signal.addEventListener("abort", () => this.run.abort(), { once: true });
+  }
 
+  /** A run of the source; already aborted when the camera is stopped. */
   private static runController(stopSignal: AbortSignal): AbortController {
     const run = new AbortController();
     if (stopSignal.aborted) run.abort();
-    else stopSignal.addEventListener("abort", () => run.abort(), { once: true });
     return run;
   }
 

@@ -7,6 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import mqtt from "mqtt";
 import type { AgentConfig } from "../config.js";
+import { readCa } from "../health/mqtt-link.js";
 
 export type CameraDevice = { device: string; name: string | null };
 export type TemperatureSensor = { zone: string; type: string | null; celsius: number | null };
@@ -62,10 +63,17 @@ export function tcpReachable(hostPort: string, timeoutMs = 3000): Promise<Reacha
 
 /** An MQTT CONNECT with the agent's credentials (a refusal names the reason), within `timeoutMs`. */
 export function mqttReachable(settings: NonNullable<AgentConfig["mqtt"]>, timeoutMs = 5000): Promise<Reachability> {
+  let ca: Buffer | undefined;
+  try {
+    ca = settings.caFile ? readCa(settings.caFile) : undefined;
+  } catch (error) {
+    return Promise.resolve({ target: settings.url, reachable: false, detail: (error as Error).message });
+  }
   return new Promise((resolve) => {
     const client = mqtt.connect(settings.url, {
       username: settings.username,
       password: settings.password,
+      ...(ca ? { ca } : {}),
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
       clientId: `facefleet-doctor-${process.pid}`,

@@ -5,7 +5,8 @@ import { mqttTopics } from "../../protocol/mqtt-topics.js";
 import { endMqttClient } from "./end-mqtt-client.js";
 import type { AgentMqttSettings } from "./mqtt-settings.js";
 
-function readCa(path: string): Buffer {
+/** The CA certificate of `mqtt.caFile` (a one-line error naming the field when it cannot be read). */
+export function readCa(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {

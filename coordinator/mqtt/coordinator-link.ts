@@ -123,8 +123,8 @@ export class CoordinatorLink {
   }
 
   /** The plan, retained, QoS 1 (agents and dashboards that connect later get it at once). */
-  async publishPlan(plan: PartitionPlan): Promise<void> {
-    await this.send(mqttTopics.plan, JSON.stringify(plan), true);
+  publishPlan(plan: PartitionPlan): Promise<void> {
+    return this.publish(mqttTopics.plan, JSON.stringify(plan), true);
   }
 
   async publish(topic: string, payload: string, retain = false): Promise<void> {
@@ -172,7 +172,7 @@ export class CoordinatorLink {
     this.send(mqttTopics.command(agentId), JSON.stringify(message), false, timeoutMs).catch((error: Error) => {
       if (this.closed) return;
       this.options.log(`mqtt: command ${command} to ${agentId}: ${error.message}`);
-      if (!error.message.startsWith("no PUBACK")) this.pending.get(message.id)?.(null);
+      this.pending.get(message.id)?.(null);
     });
     return answered;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import sharp from "sharp";
+import { recognitionSettingsFromOptions } from "../../cli/recognition-options.js";
 import { exampleImage, examplesDir } from "../support/paths.js";
 import { runCli } from "../support/run-cli.js";
 
@@ -136,4 +137,11 @@ test("doctor reports the provider each model runs on, and why a requested accele
     else assert.equal(model.provider, "cuda");
   }
   assert.equal(result.stderr, "", "a provider that cannot load is reported in the result, not as log noise");
+});
+
+test("recognition options: only the options given come back (a config file's settings under them survive)", () => {
+  assert.deepEqual(recognitionSettingsFromOptions({ threads: "2" }), { threads: 2 });
+  assert.deepEqual(recognitionSettingsFromOptions({}), {});
+  const fromConfig = { executionProvider: "cpu", precision: "int8", threads: 1 };
+  assert.deepEqual({ ...fromConfig, ...recognitionSettingsFromOptions({ threads: "3" }) }, { ...fromConfig, threads: 3 });
 });
