@@ -50,5 +50,7 @@ else
     "ansible-core==$ANSIBLE_CORE_VERSION" "ansible-lint==$ANSIBLE_LINT_VERSION" || die "pip install failed"
   echo "$want" >"$stamp"
 fi
-"$venv/bin/ansible-playbook" --version | head -1 | sed 's/^/ansible-setup: /'
+# No `| head` here: under pipefail, head closing the pipe kills ansible with BrokenPipeError and fails the setup.
+version="$("$venv/bin/ansible-playbook" --version)" || die "$venv/bin/ansible-playbook --version failed"
+say "${version%%$'\n'*}"
 say "done: $venv/bin/ansible-playbook, ansible-lint, ansible-vault"

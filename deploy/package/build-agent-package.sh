@@ -143,7 +143,7 @@ fi
 cp "$here/agent.example.json" "$here/facefleet-agent.service" "$here/install.sh" "$stage/"
 chmod 755 "$stage/install.sh"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-dirty="$(git -C "$root" status --porcelain 2>/dev/null | head -1)"
+dirty="$(git -C "$root" status --porcelain 2>/dev/null || true)"
 cat >"$stage/BUILD-INFO.json" <<EOF
 {
   "name": "facefleet-agent",

@@ -68,7 +68,10 @@ command -v ffmpeg >/dev/null || say "warning: ffmpeg not found; cameras, RTSP an
 if [ "$real" = 1 ]; then
   getent group video >/dev/null || { say "creating group video"; groupadd --system video; }
   if id facefleet >/dev/null 2>&1; then
-    id -nG facefleet | tr ' ' '\n' | grep -qx video || { say "adding user facefleet to group video"; usermod -aG video facefleet; }
+    case " $(id -nG facefleet) " in
+      *" video "*) ;;
+      *) say "adding user facefleet to group video"; usermod -aG video facefleet ;;
+    esac
   else
     say "creating system user facefleet (groups facefleet, video)"
     useradd --system --user-group --groups video --home-dir /var/lib/facefleet --no-create-home \
