@@ -4,7 +4,7 @@
  * records, then the gallery version the agents will reach (agent/worker/gallery-follower.ts: the
  * sum over the topic's partitions of their high watermarks).
  */
-import kafkajs, { type Kafka, type Message } from "kafkajs";
+import kafkajs, { type Kafka, logLevel, type Message } from "kafkajs";
 import { createKafka } from "../kafka/client.js";
 import type { KafkaConnection } from "../kafka/connection-config.js";
 import { encodeGalleryRecord } from "../protocol/gallery-record.js";
@@ -42,7 +42,9 @@ export async function sendGalleryRecords(
   messages: Message[],
   topic: string = topics.gallery,
 ): Promise<number> {
-  const kafka = createKafka(connection);
+  // kafkajs logs every retriable error (a broker still loading, a leader election) as an ERROR line; a short
+  // command logs nothing of it and reports only the error that ended it, once (cli/errors.ts).
+  const kafka = createKafka(connection, logLevel.NOTHING);
   await assertTopic(kafka, topic);
   const producer = kafka.producer({
     idempotent: true,

@@ -1,3 +1,4 @@
+import { logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { createKafka } from "../../kafka/client.js";
@@ -78,7 +79,7 @@ export const galleryCommand: Command = {
       return 0;
     }
     if (action === "list") {
-      const kafka = createKafka(await kafkaConnectionFromOptions(values));
+      const kafka = createKafka(await kafkaConnectionFromOptions(values), logLevel.NOTHING);
       const follower = new GalleryFollower({ kafka, topic, agentId: "cli", recognizer: null, threshold: 1 });
       await follower.start(60_000);
       const entries = follower.entries();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IHeaders, KafkaMessage } from "kafkajs";
+import { type IHeaders, type KafkaMessage, logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { createKafka } from "../../kafka/client.js";
 import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
@@ -80,7 +80,7 @@ export const tailCommand: Command = {
     const kind = positionals[0] as keyof typeof sources;
     const { topic } = sources[kind];
     const count = parseNumberOption("count", values.count, 1, Number.MAX_SAFE_INTEGER);
-    const kafka = createKafka(await kafkaConnectionFromOptions(values));
+    const kafka = createKafka(await kafkaConnectionFromOptions(values), logLevel.NOTHING);
 
     const admin = kafka.admin();
     await admin.connect();
