@@ -6,8 +6,24 @@
 # A step is skipped when its output exists and its sha256 equals the value in the table below.
 # Needs: python3.11 (python3 -m venv), node_modules installed (npm ci), the shared data folder
 # ($(git rev-parse --show-toplevel)/../shared, override with FACEFLEET_SHARED=/path/to/shared).
-# Usage: bash models/build.sh            (PYTHON=python3.11 to choose the interpreter)
+# Usage: bash models/build.sh [--int8 always|auto]      (PYTHON=python3.11 to choose the interpreter)
+#   --int8 always   build the int8 models too (default; the tests and the arm64 agent package need them)
+#   --int8 auto     only where facefleet runs int8 by default (ARM CPUs); x86 runs the fp32 models, so the
+#                   demo's set-up skips the ~70 s of int8 calibration there
 set -euo pipefail
+
+INT8=always
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --int8) INT8="${2:-}"; shift 2 || shift ;;
+    *) printf 'models/build.sh: unknown option %s (use --int8 always|auto)\n' "$1" >&2; exit 2 ;;
+  esac
+done
+case "$INT8" in
+  always) ;;
+  auto) case "$(uname -m)" in aarch64 | arm*) INT8=always ;; *) INT8=never ;; esac ;;
+  *) printf 'models/build.sh: --int8 must be always or auto, not "%s"\n' "$INT8" >&2; exit 2 ;;
+esac
 
 # ---- expected sha256 of each output (measured with models/export/requirements.txt, x86-64) ----
 declare -A EXPECTED=(
@@ -104,7 +120,9 @@ fi
 # ---- (c) int8 recognizer ----
 NAME=face_api_resnet_v1_int8.onnx
 say "[3/4] quantize $NAME (calibration: 200 LFW chips)"
-if ! is_current "$NAME"; then
+if [[ "$INT8" == never ]]; then
+  printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind recognizer --model "$OUT_DIR/face_api_resnet_v1.onnx" \
     --out "$T" --images "$LFW_IMAGES" --count 200
@@ -114,11 +132,15 @@ fi
 # ---- (c) int8 detector ----
 NAME=yunet_s_dynamic_int8.onnx
 say "[4/4] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
-if ! is_current "$NAME"; then
+if [[ "$INT8" == never ]]; then
+  printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind detector --model "$YUNET_SRC" \
     --out "$T" --images "$EXAMPLES" "$LFW_IMAGES" --count 50
   finish "$NAME" "$T"
 fi
 
-say "done: $(cd "$OUT_DIR" && ls -1 face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx | tr '\n' ' ')"
+built=()
+for f in face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx; do [[ -f "$OUT_DIR/$f" ]] && built+=("$f"); done
+say "done: ${built[*]}"

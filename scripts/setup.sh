@@ -61,8 +61,14 @@ if [ "$build" = 1 ]; then
   say "building TypeScript and the dashboard"
   npm run --silent build
 fi
-say "building models (npm run models:build)"
-npm run --silent models:build
+if [ "$tests" = 1 ]; then
+  say "building models (npm run models:build)"
+  npm run --silent models:build
+else
+  # int8 models only where they run by default (ARM); npm test and npm run models:build build them all.
+  say "building models (npm run models:build -- --int8 auto)"
+  npm run --silent models:build -- --int8 auto
+fi
 
 if [ "$tests" = 1 ]; then
   if [ ! -f .facefleet/v4l2camera/build/Release/v4l2camera.node ]; then

@@ -17,9 +17,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# The clone is a sibling of this checkout, so its ../shared is this checkout's ../shared.
 work="$(mktemp -d "$(dirname "$repo")/first-run-XXXXXX")"
-log="$work.log"
-trap 'rm -rf "$work"' EXIT
+log="$(mktemp /tmp/first-run-log-XXXXXX)"
+trap 'rm -rf "$work" "$log"' EXIT
 have=()
 for tool in ffmpeg java mvn; do command -v "$tool" >/dev/null && have+=("$tool"); done
 
@@ -27,10 +28,10 @@ start=$(date +%s.%N)
 stamp() { while IFS= read -r line; do printf '%7.1f  %s\n' "$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')" "$line"; done; }
 {
   echo "git clone"
-  git clone -q "$repo" "$work/facefleet"
-  cd "$work/facefleet"
+  git clone -q "$repo" "$work"
+  cd "$work"
   # Ports of its own: a demo or test already running on this machine keeps its own.
-  npm run demo -- --duration "$duration" --port 19292 --http-port 18280 --mqtt-port 11983 --data-dir "$work/demo-data" 2>&1
+  npm run demo -- --duration "$duration" --port 19292 --http-port 18280 --mqtt-port 11983 2>&1
 } 2>&1 | stamp | tee "$log"
 
 at() { sed -n "/$1/{s/^ *\([0-9.]*\).*/\1/p;q}" "$log"; }
