@@ -1,6 +1,7 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { IMAGE_EXTENSIONS } from "../recognition/enrollment.js";
+import { describeError, FacefleetError } from "./errors.js";
 
 /** IMAGE arguments as a list of files: a directory is walked (sorted, images only); a file is kept as given. */
 export async function expandImageArguments(args: readonly string[]): Promise<string[]> {
@@ -28,4 +29,26 @@ export async function expandImageArguments(args: readonly string[]): Promise<str
     await walk(arg);
   }
   return out;
+}
+
+/** The paths listed in FILE, one per line (`-` = standard input); blank lines are skipped. */
+export async function readPathList(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = file === "-" ? await readStdin() : await readFile(file, "utf8");
+  } catch (error) {
+    throw new FacefleetError(
+      `--from ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : describeError(error)}`,
+    );
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -2,17 +2,18 @@ import { toFaceResult } from "../../recognition/face-result.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { describeError, UsageError } from "../errors.js";
-import { expandImageArguments } from "../image-arguments.js";
+import { expandImageArguments, readPathList } from "../image-arguments.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
 
-const help = `usage: facefleet identify IMAGE... --gallery FILE [--classifier FILE] [--threshold T] [--json]
+const help = `usage: facefleet identify IMAGE... [--from FILE] --gallery FILE [--classifier FILE] [--threshold T] [--json]
 
 Names the faces in each picture (a directory is walked). With --classifier, the logistic-regression
 classifier names them (confidence threshold); otherwise the nearest enrolled face (cosine distance threshold).
 A picture that cannot be read gets {"image": PATH, "error": REASON}; the others still run; exit status 1.
 
+  --from FILE         also the pictures (or directories) listed in FILE, one per line; - reads standard input
   --gallery FILE      gallery made by facefleet enroll
   --classifier FILE   classifier made by facefleet train
   --threshold T       distance (0..2) or confidence (0..1); default: the model's calibrated value
@@ -24,6 +25,7 @@ export const identifyCommand: Command = {
   summary: "name the faces in pictures (JSON lines with --json)",
   async run(args) {
     const { values, positionals } = parseOptions(args, {
+      from: { type: "string" },
       gallery: { type: "string" },
       classifier: { type: "string" },
       threshold: { type: "string" },
@@ -35,12 +37,15 @@ export const identifyCommand: Command = {
       process.stdout.write(`${help}\n`);
       return 0;
     }
-    if (positionals.length === 0) throw new UsageError("expected at least one IMAGE (see facefleet identify --help)");
+    const listed = values.from === undefined ? [] : await readPathList(values.from);
+    if (values.from !== undefined && listed.length === 0) throw new UsageError(`--from ${values.from}: lists no picture`);
+    if (positionals.length + listed.length === 0)
+      throw new UsageError("expected at least one IMAGE or --from FILE (see facefleet identify --help)");
     if (!values.gallery && !values.classifier) throw new UsageError("--gallery FILE (or --classifier FILE) is required");
     const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
     const settings = recognitionSettingsFromOptions(values);
-    const images = await expandImageArguments(positionals);
-    if (images.length === 0) throw new UsageError(`no images found in ${positionals.join(", ")}`);
+    const images = await expandImageArguments([...positionals, ...listed]);
+    if (images.length === 0) throw new UsageError(`no images found in ${[...positionals, ...listed].join(", ")}`);
     const pipeline = await RecognitionPipeline.load(settings);
     const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
     let failures = 0;
