@@ -14,11 +14,11 @@ import { repoRoot } from "./repo-root.js";
 
 const EARLY_EXIT_READER = /\|\s*(head\b|grep\b[^|]*\s-[a-zA-Z]*[qm]|sed\b[^|]*\dq\b|awk\b[^|]*\bexit\b)/;
 
-/** Tracked files that bash or sh runs: a shell shebang, a .sh or .j2 name, or `set -o pipefail` inside. */
+/** Tracked files that bash or sh runs: a shell shebang, a .sh or .j2 name, or `set -o pipefail` inside (not code or docs). */
 function shellFiles(): string[] {
   const tracked = execFileSync("git", ["ls-files"], { cwd: repoRoot, encoding: "utf8" }).split("\n").filter(Boolean);
   return tracked.filter((path) => {
-    if (path.startsWith("node_modules/")) return false;
+    if (path.startsWith("node_modules/") || /\.(ts|js|md|json)$/.test(path)) return false;
     let text: string;
     try {
       text = readFileSync(join(repoRoot, path), "utf8");
