@@ -173,9 +173,20 @@ test("coordinator + 3 agent processes: failover, a new agent, drain, coordinator
   assert.ok(planBeforeKill);
   await coordinator.kill("SIGKILL");
   const coordinatorDownAt = Date.now();
-  await new Promise((r) => setTimeout(r, 4000));
+  // The coordinator stays down until every partition has a frame captured after the kill processed (the
+  // agents work on the last plan without it). How long that takes depends on the backlog the drain left
+  // on two agents of a loaded 2-core machine, so it is waited for (and reported), not given a fixed window.
+  const processedSinceKill = () =>
+    new Set(
+      liveLedger
+        .all()
+        .filter((d) => d.captureTime >= coordinatorDownAt)
+        .map((d) => d.partition),
+    );
+  await check("every partition processed while the coordinator is down", () => processedSinceKill().size === PARTITIONS, 60_000);
+  const allProcessedWhileDownMs = Date.now() - coordinatorDownAt;
+  await new Promise((r) => setTimeout(r, 2000));
   const whileDown = liveLedger.all().filter((d) => d.captureTime >= coordinatorDownAt);
-  assert.ok(new Set(whileDown.map((d) => d.partition)).size === PARTITIONS, "every partition processed while the coordinator is down");
   for (const d of whileDown)
     assert.equal(d.agent, planBeforeKill.owners[String(d.partition)], `partition ${d.partition} stays on its owner`);
 
@@ -214,6 +225,6 @@ test("coordinator + 3 agent processes: failover, a new agent, drain, coordinator
   await check("every produced frame detected", () => liveLedger.missing(running.produced).length === 0, 90_000);
   passed = true;
   t.diagnostic(
-    `frames ${running.produced.length}, detections ${liveLedger.all().length}, duplicates ${liveLedger.duplicates()}, failover ${failoverMs} ms`,
+    `frames ${running.produced.length}, detections ${liveLedger.all().length}, duplicates ${liveLedger.duplicates()}, failover ${failoverMs} ms, every partition processed ${allProcessedWhileDownMs} ms after the coordinator's kill`,
   );
 });
