@@ -16,8 +16,8 @@ export const recognitionOptions = {
 } as const satisfies ParseArgsConfig["options"];
 
 export const recognitionOptionsHelp = `model options:
-  --models DIR[:DIR]   model directories (default: $FACEFLEET_MODELS, else ~/.local/share/facefleet/models
-                       followed by a checkout's .facefleet/models and ../shared/models)
+  --models DIR[:DIR]   model directories, first hit wins (default: $FACEFLEET_MODELS, else the checkout's
+                       .facefleet/models and ../shared/models where they exist, then ~/.local/share/facefleet/models)
   --precision P        auto | fp32 | int8 (auto: int8 on ARM CPUs, fp32 elsewhere)
   --provider EP        auto | cpu | cuda | tensorrt | xnnpack
   --threads N          threads per model (0 = one per core)

@@ -27,26 +27,36 @@ export function userModelDir(): string {
   return join(dataHome, "facefleet", "models");
 }
 
+/** The directories a checkout has: the models `npm run setup` built and the shared models folder beside it. */
+function checkoutModelDirs(): string[] {
+  const root = packageRoot();
+  if (!root) return [];
+  const shared = process.env.FACEFLEET_SHARED ? resolve(process.env.FACEFLEET_SHARED) : join(root, "..", "shared");
+  return [join(root, ".facefleet", "models"), join(shared, "models")].filter((dir) => existsSync(dir)).map((dir) => resolve(dir));
+}
+
+/** The directories given (--models, a config's modelDirs) or else FACEFLEET_MODELS; undefined when neither is. */
+function chosenModelDirs(configured?: string | readonly string[]): string[] | undefined {
+  if (configured !== undefined) return (typeof configured === "string" ? [configured] : [...configured]).map((d) => resolve(d));
+  const fromEnv = process.env.FACEFLEET_MODELS?.split(delimiter).filter(Boolean);
+  return fromEnv?.length ? fromEnv.map((d) => resolve(d)) : undefined;
+}
+
 /**
  * Directories searched for model files, first hit wins (every file is sha256-checked when loaded):
- * the configured ones, else FACEFLEET_MODELS (a PATH-style list), else the per-user data directory followed by
- * what a checkout has where they exist: the models `npm run setup` built (<checkout>/.facefleet/models) and the
- * shared models folder beside it ($FACEFLEET_SHARED/models, else <checkout>/../shared/models).
- * `models fetch` writes into the first.
+ * the configured ones, else FACEFLEET_MODELS (a PATH-style list), else, from wherever the command runs, what the
+ * checkout this code lives in has (found from this file, not the working directory): the models `npm run setup`
+ * built (<checkout>/.facefleet/models) and the shared models folder beside it ($FACEFLEET_SHARED/models, else
+ * <checkout>/../shared/models), each where it exists, then the per-user data directory.
  */
 export function modelDirs(configured?: string | readonly string[]): string[] {
-  if (configured !== undefined) return (typeof configured === "string" ? [configured] : [...configured]).map((d) => resolve(d));
-  const fromEnv = process.env.FACEFLEET_MODELS;
-  if (fromEnv)
-    return fromEnv
-      .split(delimiter)
-      .filter(Boolean)
-      .map((d) => resolve(d));
-  const dirs = [userModelDir()];
-  const root = packageRoot();
-  if (root) {
-    const shared = process.env.FACEFLEET_SHARED ? resolve(process.env.FACEFLEET_SHARED) : join(root, "..", "shared");
-    for (const dir of [join(root, ".facefleet", "models"), join(shared, "models")]) if (existsSync(dir)) dirs.push(resolve(dir));
-  }
-  return dirs;
+  return chosenModelDirs(configured) ?? [...checkoutModelDirs(), userModelDir()];
+}
+
+/**
+ * Where `models fetch` writes: the first of the configured directories or FACEFLEET_MODELS, else the per-user data
+ * directory (a checkout's folders are left to the set-up, and ../shared is read-only).
+ */
+export function modelFetchDir(configured?: string | readonly string[]): string {
+  return chosenModelDirs(configured)?.[0] ?? userModelDir();
 }

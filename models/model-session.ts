@@ -4,6 +4,13 @@ import { type ExecutionProviderChoice, providerCandidates } from "./execution-pr
 import type { ModelEntry } from "./manifest-schema.js";
 import { locateVerifiedModel } from "./verify-file.js";
 
+// onnxruntime 1.30's telemetry (the 1DS SDK) matches the whole /proc/self/cmdline against a std::regex when the first
+// session is created; libstdc++'s regex recurses once per character, so a command line over ~29 KB overflows the
+// 8 MB main stack and the process dies of SIGSEGV with no output (docs/onnxruntime-argv-crash.md). It also reads
+// /etc/machine-id and queues events in ~/.cache/Microsoft/DeveloperTools/.onnxruntime for upload. Turned off here,
+// before any session exists, for every command and process that loads a model; a value the user set is kept.
+process.env.ORT_DISABLE_TELEMETRY ||= "1";
+
 // onnxruntime's own logger prints a provider that fails to load (no CUDA library on this device) as an error
 // on stderr; facefleet reports it in `skipped` instead, and every real failure is thrown.
 ort.env.logLevel = "fatal";

@@ -3,7 +3,10 @@ import { executionProviderSchema, precisionSchema } from "../models/execution-pr
 
 /** How the recognition pipeline runs: shared by the CLI, the agent's config and the benchmarks. */
 export const recognitionSettingsSchema = z.object({
-  /** Model directories (default: models/model-dirs.ts — FACEFLEET_MODELS, else the per-user directory and a checkout's). */
+  /**
+   * Model directories, first hit wins (default, models/model-dirs.ts: FACEFLEET_MODELS, else the checkout's
+   * .facefleet/models and ../shared/models where they exist, then ~/.local/share/facefleet/models).
+   */
   modelDirs: z.array(z.string().min(1)).min(1).optional(),
   executionProvider: executionProviderSchema.default("auto"),
   precision: precisionSchema.default("auto"),

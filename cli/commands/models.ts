@@ -1,6 +1,7 @@
+import { delimiter } from "node:path";
 import { fetchModel } from "../../models/fetch-model.js";
 import { loadManifest } from "../../models/manifest.js";
-import { modelDirs } from "../../models/model-dirs.js";
+import { modelDirs, modelFetchDir } from "../../models/model-dirs.js";
 import { findModelFile, sha256File } from "../../models/verify-file.js";
 import { UsageError } from "../errors.js";
 import type { Command } from "../main.js";
@@ -11,7 +12,11 @@ const help = `usage: facefleet models list | verify | fetch [ID...] [--models DI
   list     every model in models/manifest.json and where its file is
   verify   check the sha256 of every model file found; exit 1 on a mismatch
   fetch    download the given models (default: every downloadable model that is missing) into the first
-           model directory, sha256-checked, resumable; built models name the command that builds them`;
+           directory of --models or $FACEFLEET_MODELS, else ~/.local/share/facefleet/models ($XDG_DATA_HOME),
+           sha256-checked, resumable; built models name the command that builds them
+
+Model directories searched (first hit wins): --models, else $FACEFLEET_MODELS, else a checkout's .facefleet/models
+and ../shared/models ($FACEFLEET_SHARED/models), then ~/.local/share/facefleet/models.`;
 
 export const modelsCommand: Command = {
   summary: "list, verify and fetch model files",
@@ -23,7 +28,8 @@ export const modelsCommand: Command = {
       return values.help ? 0 : 2;
     }
     const manifest = loadManifest();
-    const dirs = modelDirs(values.models?.split(":").filter(Boolean));
+    const configured = values.models?.split(delimiter).filter(Boolean);
+    const dirs = modelDirs(configured);
     for (const id of ids) if (!manifest.models[id]) throw new UsageError(`unknown model '${id}'`);
     const entries = Object.entries(manifest.models)
       .filter(([id]) => ids.length === 0 || ids.includes(id))
@@ -53,7 +59,7 @@ export const modelsCommand: Command = {
       return bad > 0 ? 1 : 0;
     }
     if (action === "fetch") {
-      const dir = dirs[0] as string;
+      const dir = modelFetchDir(configured);
       let failed = 0;
       for (const e of entries) {
         if (ids.length === 0 && (e.source.kind !== "download" || findModelFile(e, dirs))) continue;

@@ -1,7 +1,7 @@
 /**
- * A command line longer than onnxruntime-node survives (docs/onnxruntime-argv-crash.md: ~29 KB crashed
- * InferenceSession.create with SIGSEGV and no output), and `identify --from FILE` / `--from -` read the pictures
- * from a list instead.
+ * A command line longer than onnxruntime-node 1.30's telemetry survives (docs/onnxruntime-argv-crash.md: past ~29 KB
+ * it crashed InferenceSession.create with SIGSEGV and no output), through the real bin and in any process that opens
+ * a model through models/model-session.ts; and `identify --from FILE` / `--from -` read the pictures from a list.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -61,6 +61,23 @@ test("identify with a 64 KB command line: one JSON line per picture, exit 0", ()
   assert.equal(result.signal, null, `killed by ${result.signal}`);
   assert.equal(result.status, 0, result.stderr);
   assertEveryPictureNamed(result.stdout);
+});
+
+test("a process that opens a model through model-session, 64 KB of argv, no bin: loads it, telemetry off", () => {
+  const script = [
+    `const { openModelSession } = await import(${JSON.stringify(join(repoRoot, "dist", "models", "model-session.js"))});`,
+    `const { loadManifest } = await import(${JSON.stringify(join(repoRoot, "dist", "models", "manifest.js"))});`,
+    `const entry = { ...loadManifest().models["yunet-2023mar-dynamic"], id: "yunet-2023mar-dynamic" };`,
+    `const s = await openModelSession(entry, { dirs: ${JSON.stringify(testModelDirs)}, executionProvider: "cpu", threads: 1 });`,
+    `console.log(JSON.stringify({ inputs: s.session.inputNames, telemetry: process.env.ORT_DISABLE_TELEMETRY }));`,
+  ].join("\n");
+  const filler = Array.from({ length: 64 }, (_, i) => `${i}:${"x".repeat(1024)}`);
+  const env = { ...process.env };
+  delete env.ORT_DISABLE_TELEMETRY;
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script, ...filler], { encoding: "utf8", env });
+  assert.equal(result.signal, null, `killed by ${result.signal}`);
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), { inputs: ["input"], telemetry: "1" });
 });
 
 test("identify --from FILE and --from - (standard input), one path per line", () => {

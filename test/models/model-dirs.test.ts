@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { test } from "node:test";
-import { modelDirs, userModelDir } from "../../models/model-dirs.js";
-import { exampleImage, repoRoot } from "../support/paths.js";
+import { modelDirs, modelFetchDir, userModelDir } from "../../models/model-dirs.js";
+import { exampleImage, repoRoot, sharedDir } from "../support/paths.js";
 
 const work = mkdtempSync(join(tmpdir(), "facefleet-model-dirs-"));
 const bin = join(repoRoot, "bin", "facefleet.js");
@@ -21,17 +21,22 @@ const newcomer = (() => {
 })();
 const facefleet = (args: string[], env = newcomer) => spawnSync(process.execPath, [bin, ...args], { cwd: work, env, encoding: "utf8" });
 
-test("default model directories: the per-user one first, then the checkout's .facefleet/models", () => {
+test("default model directories: the checkout's .facefleet/models and ../shared/models, then the per-user one", () => {
   const saved = process.env.FACEFLEET_MODELS;
   delete process.env.FACEFLEET_MODELS;
   try {
     const dirs = modelDirs();
-    assert.equal(dirs[0], userModelDir());
-    assert.ok(dirs.includes(join(repoRoot, ".facefleet", "models")), dirs.join(", "));
+    assert.deepEqual(dirs, [join(repoRoot, ".facefleet", "models"), join(sharedDir, "models"), userModelDir()]);
+    assert.equal(modelFetchDir(), userModelDir(), "models fetch writes into the per-user directory");
+    process.env.FACEFLEET_MODELS = ["x", "y"].join(delimiter);
+    assert.deepEqual(modelDirs(), [join(process.cwd(), "x"), join(process.cwd(), "y")]);
+    assert.equal(modelFetchDir(), join(process.cwd(), "x"));
   } finally {
-    if (saved !== undefined) process.env.FACEFLEET_MODELS = saved;
+    if (saved === undefined) delete process.env.FACEFLEET_MODELS;
+    else process.env.FACEFLEET_MODELS = saved;
   }
   assert.deepEqual(modelDirs(["a", "b"]), [join(process.cwd(), "a"), join(process.cwd(), "b")]);
+  assert.equal(modelFetchDir(["a", "b"]), join(process.cwd(), "a"));
 });
 
 test("enroll and identify from another directory find the set-up's models without FACEFLEET_MODELS", () => {
@@ -49,11 +54,26 @@ test("a model found nowhere: one line naming every directory searched", () => {
   const empty = [join(work, "none-a"), join(work, "none-b")];
   const result = facefleet(["identify", exampleImage("obama2.jpg"), "--gallery", "gallery.json"], {
     ...newcomer,
-    FACEFLEET_MODELS: empty.join(":"),
+    FACEFLEET_MODELS: empty.join(delimiter),
   });
   assert.equal(result.status, 1);
   const lines = result.stderr.trim().split("\n");
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0] ?? "", /not found in/);
   for (const dir of empty) assert.ok(lines[0]?.includes(dir), `${dir} named in: ${lines[0]}`);
+});
+
+test("the default list, a model in none of it: the one line names the checkout's, the shared and the per-user folder", () => {
+  const shared = join(work, "empty-shared");
+  mkdirSync(join(shared, "models"), { recursive: true });
+  const result = facefleet(["identify", exampleImage("obama2.jpg"), "--gallery", "gallery.json", "--precision", "fp32"], {
+    ...newcomer,
+    FACEFLEET_SHARED: shared,
+  });
+  assert.equal(result.status, 1);
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0] ?? "", /yunet_s_dynamic\.onnx .*not found in/);
+  const searched = [join(repoRoot, ".facefleet", "models"), join(shared, "models"), join(work, "xdg", "facefleet", "models")];
+  assert.ok(lines[0]?.includes(searched.join(", ")), `${searched.join(", ")} named in: ${lines[0]}`);
 });
