@@ -5,6 +5,7 @@
  * sum over the topic's partitions of their high watermarks).
  */
 import kafkajs, { type Kafka, logLevel, type Message } from "kafkajs";
+import { assertBrokersReachable } from "../kafka/broker-reachable.js";
 import { createKafka } from "../kafka/client.js";
 import type { KafkaConnection } from "../kafka/connection-config.js";
 import { encodeGalleryRecord } from "../protocol/gallery-record.js";
@@ -36,6 +37,15 @@ async function assertTopic(kafka: Kafka, topic: string): Promise<void> {
   }
 }
 
+/**
+ * Fails in one line when the brokers cannot be reached or the gallery topic is missing: `enroll --publish`
+ * checks this before it enrolls, so an unreachable broker leaves the gallery file as it was.
+ */
+export async function assertGalleryTopicReachable(connection: KafkaConnection, topic: string = topics.gallery): Promise<void> {
+  await assertBrokersReachable(connection);
+  await assertTopic(createKafka(connection, logLevel.NOTHING), topic);
+}
+
 /** Sends gallery records (identities or tombstones) and returns the gallery version the agents will reach. */
 export async function sendGalleryRecords(
   connection: KafkaConnection,
@@ -44,6 +54,7 @@ export async function sendGalleryRecords(
 ): Promise<number> {
   // kafkajs logs every retriable error (a broker still loading, a leader election) as an ERROR line; a short
   // command logs nothing of it and reports only the error that ended it, once (cli/errors.ts).
+  await assertBrokersReachable(connection);
   const kafka = createKafka(connection, logLevel.NOTHING);
   await assertTopic(kafka, topic);
   const producer = kafka.producer({

@@ -1,6 +1,6 @@
 /**
- * Progress on stderr: a bar redrawn in place on a terminal; elsewhere (CI, pipes) a line every 10%,
- * so logs stay short.
+ * Progress on stderr: a bar redrawn in place on a terminal; elsewhere (CI, pipes) a line every 10%, and
+ * nothing for fewer than 20 items (a few seconds of work), so logs stay short and an error stays one line.
  */
 export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
   let lastDecile = -1;
@@ -13,9 +13,9 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
       return;
     }
     const decile = Math.floor((done / total) * 10);
-    if (decile !== lastDecile && (decile > lastDecile || done === total)) {
+    if (decile > lastDecile) {
       lastDecile = decile;
-      if (total >= 20 || done === total) stream.write(`${label}: ${done}/${total}\n`);
+      if (total >= 20) stream.write(`${label}: ${done}/${total}\n`);
     }
   };
 }

@@ -31,7 +31,7 @@ export async function listEnrollmentSources(dir: string): Promise<EnrollmentSour
       sources.push({ identity: basename(entry.name, extname(entry.name)), path: join(dir, entry.name) });
     }
   }
-  if (sources.length === 0) throw new FacefleetError(`no images in ${dir} (expected DIR/<identity>/*.jpg or DIR/<identity>.jpg)`);
+  if (sources.length === 0) throw new FacefleetError(`no pictures in ${dir} (expected DIR/<identity>/*.jpg or DIR/<identity>.jpg)`);
   return sources;
 }
 

@@ -3,7 +3,7 @@ import { annotateImage } from "../../recognition/annotate.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { UsageError } from "../errors.js";
+import { describeError, FacefleetError, UsageError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions, requireString } from "../parse-options.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
@@ -40,7 +40,10 @@ export const annotateCommand: Command = {
     const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
     const pipeline = await RecognitionPipeline.load(recognitionSettingsFromOptions(values));
     const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
-    const { image, faces } = await pipeline.analyse(positionals[0] as string);
+    const input = positionals[0] as string;
+    const { image, faces } = await pipeline.analyse(input).catch((error: unknown) => {
+      throw new FacefleetError(`${input}: ${describeError(error)}; ${output} was not written`);
+    });
     const labels = faces.map((face) => {
       const match = face.embedding ? matcher.match(face.embedding) : null;
       const detail = match ? ("distance" in match ? match.distance.toFixed(2) : `${Math.round(match.confidence * 100)}%`) : "too small";

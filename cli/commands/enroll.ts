@@ -5,7 +5,7 @@ import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition
 import { assertSameRecognizer, emptyGallery, readGallery, upsertIdentities, writeGallery } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { FacefleetError, UsageError } from "../errors.js";
-import { publishIdentities } from "../gallery-publish.js";
+import { assertGalleryTopicReachable, publishIdentities } from "../gallery-publish.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 import { createProgress } from "../progress.js";
@@ -49,18 +49,35 @@ export const enrollCommand: Command = {
     const galleryPath = requireString(values, "gallery");
     for (const option of ["brokers", "config", "topic"] as const)
       if (values[option] !== undefined && !values.publish) throw new UsageError(`--${option} only goes with --publish`);
-    // A bad Kafka connection is reported before the (slow) enrollment, not after it.
+    // A bad Kafka connection, an unreachable broker or a missing topic is reported before the (slow)
+    // enrollment, and before the gallery file is touched, not after it.
     const connection = values.publish ? await kafkaConnectionFromOptions(values) : undefined;
     const topic = values.topic ?? topics.gallery;
+    if (connection) await assertGalleryTopicReachable(connection, topic);
     const settings = recognitionSettingsFromOptions(values);
     const sources = await listEnrollmentSources(dir);
     const pipeline = await RecognitionPipeline.load(settings);
-    const existing = existsSync(galleryPath) ? await readGallery(galleryPath) : emptyGallery(pipeline.recognizer);
+    const galleryExisted = existsSync(galleryPath);
+    const existing = galleryExisted ? await readGallery(galleryPath) : emptyGallery(pipeline.recognizer);
     assertSameRecognizer(existing, pipeline.recognizer, `gallery ${galleryPath}`);
     const result = await embedEnrollmentSources(pipeline, sources, createProgress("enroll"));
     if (result.identities.length === 0) {
-      for (const r of result.rejected) process.stderr.write(`rejected ${r.path}: ${r.reason}\n`);
-      throw new FacefleetError(`no picture in ${dir} could be enrolled; ${galleryPath} is unchanged`);
+      // The reasons go where a successful run lists them (stdout); stderr gets the one error line.
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify({ gallery: galleryPath, version: existing.version, identities: [], rejected: result.rejected.map((r) => ({ image: r.path, identity: r.identity, reason: r.reason })) })}\n`,
+        );
+      else {
+        process.stdout.write(`rejected ${result.rejected.length} picture(s):\n`);
+        for (const r of result.rejected) process.stdout.write(`  ${r.path}: ${r.reason}\n`);
+      }
+      const first = result.rejected[0];
+      const example = first
+        ? ` (${first.path}: ${first.reason}${result.rejected.length > 1 ? `; ${result.rejected.length - 1} more listed on stdout` : ""})`
+        : "";
+      throw new FacefleetError(
+        `no picture in ${dir} could be enrolled${example}; ${galleryPath} ${galleryExisted ? "is unchanged" : "was not created"}`,
+      );
     }
     const gallery = upsertIdentities({ ...existing, recognizer: pipeline.recognizer }, result.identities);
     await writeGallery(galleryPath, gallery);

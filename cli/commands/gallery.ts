@@ -1,6 +1,7 @@
 import { logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
+import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { galleryTombstone } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
@@ -79,7 +80,9 @@ export const galleryCommand: Command = {
       return 0;
     }
     if (action === "list") {
-      const kafka = createKafka(await kafkaConnectionFromOptions(values), logLevel.NOTHING);
+      const connection = await kafkaConnectionFromOptions(values);
+      await assertBrokersReachable(connection);
+      const kafka = createKafka(connection, logLevel.NOTHING);
       const follower = new GalleryFollower({ kafka, topic, agentId: "cli", recognizer: null, threshold: 1 });
       await follower.start(60_000);
       const entries = follower.entries();

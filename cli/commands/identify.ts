@@ -1,7 +1,7 @@
 import { toFaceResult } from "../../recognition/face-result.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { describeError, UsageError } from "../errors.js";
+import { describeError, FacefleetError, UsageError } from "../errors.js";
 import { expandImageArguments, readPathList } from "../image-arguments.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
@@ -45,7 +45,8 @@ export const identifyCommand: Command = {
     const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
     const settings = recognitionSettingsFromOptions(values);
     const images = await expandImageArguments([...positionals, ...listed]);
-    if (images.length === 0) throw new UsageError(`no images found in ${[...positionals, ...listed].join(", ")}`);
+    // Directories that hold no picture: the command line was well formed, there is just nothing to do (exit 1).
+    if (images.length === 0) throw new FacefleetError(`no pictures in ${[...positionals, ...listed].join(", ")}`);
     const pipeline = await RecognitionPipeline.load(settings);
     const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
     let failures = 0;

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local-broker.js";
 import { DEFAULT_DATA_DIR, DEFAULT_JARS_DIR } from "../../kafka/options.js";
@@ -43,7 +44,12 @@ function parse(args: string[]): { action: string | undefined; help: boolean; opt
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`one action expected (up, down or status), got '${positionals.join(" ")}'`);
   const options: KafkaOptionsInput = {};
-  if (values["data-dir"] !== undefined) options.dataDir = values["data-dir"];
+  if (values["data-dir"] !== undefined) {
+    // A file in the way would fail later as a raw ENOTDIR on a path inside it.
+    if (statSync(values["data-dir"], { throwIfNoEntry: false })?.isDirectory() === false)
+      throw new UsageError(`--data-dir ${values["data-dir"]} is not a directory`);
+    options.dataDir = values["data-dir"];
+  }
   const jarsDir = values["jars-dir"] ?? process.env.FACEFLEET_KAFKA_JARS;
   if (jarsDir) options.jarsDir = jarsDir;
   const port = parsePort(values.port, "--port");

@@ -4,6 +4,7 @@ import { logLevel } from "kafkajs";
 import { CameraCapture } from "../../agent/capture/capture-loop.js";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
 import type { V4l2Backend } from "../../agent/capture/v4l2-source.js";
+import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { frameHeadersSchema } from "../../protocol/frame-headers.js";
 import { FacefleetError, UsageError } from "../errors.js";
@@ -82,6 +83,12 @@ export const produceCommand: Command = {
       { camera, source, fps, loop: values.loop, width, height, v4l2Backend: backend },
       { stateDir, onNotice: notice },
     );
+    // An unreachable broker at the start is an error (one line, within the connection timeout); once
+    // running, a broker that goes away is waited for, keeping the newest frames (FrameProducer).
+    await assertBrokersReachable(config.connection).catch(async (error: unknown) => {
+      await capture.close();
+      throw error;
+    });
     const { sequence } = capture;
     if (sequence.resumed)
       notice(`seq resumes at ${sequence.peek()}${sequence.resumed.clean ? "" : " (previous run did not stop cleanly)"}`);
@@ -127,7 +134,7 @@ export const produceCommand: Command = {
     const final = await producer.close(10_000);
     await capture.close();
     const captured = capture.captured;
-    report(true);
+    if (!failure || captured > 0) report(true); // a source that failed at once: only its error line
     if (failure) throw failure;
     if (signalled) return 0;
     const unsent = captured - final.sent - final.dropped;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type IHeaders, type KafkaMessage, logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
+import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
 import { detectionSchema } from "../../protocol/detection.js";
@@ -80,7 +81,9 @@ export const tailCommand: Command = {
     const kind = positionals[0] as keyof typeof sources;
     const { topic } = sources[kind];
     const count = parseNumberOption("count", values.count, 1, Number.MAX_SAFE_INTEGER);
-    const kafka = createKafka(await kafkaConnectionFromOptions(values), logLevel.NOTHING);
+    const connection = await kafkaConnectionFromOptions(values);
+    await assertBrokersReachable(connection);
+    const kafka = createKafka(connection, logLevel.NOTHING);
 
     const admin = kafka.admin();
     await admin.connect();

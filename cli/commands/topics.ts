@@ -1,4 +1,5 @@
 import { logLevel } from "kafkajs";
+import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { describeOutcome, ensureTopics, topicSpecs } from "../../kafka/topics-ensure.js";
 import { describeError, FacefleetError, UsageError } from "../errors.js";
@@ -48,6 +49,7 @@ export const topicsCommand: Command = {
     for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (topicsConfig as Record<string, number>)[k] = v;
     const specs = topicSpecs(topicsConfig);
 
+    await assertBrokersReachable(config.connection);
     const admin = createKafka(config.connection, logLevel.NOTHING).admin({ retry: { retries: 3 } });
     try {
       await admin.connect();

@@ -49,8 +49,15 @@ export const trainCommand: Command = {
     const result = await embedEnrollmentSources(pipeline, sources, createProgress("embed"));
     for (const r of result.rejected) process.stdout.write(`rejected ${r.path}: ${r.reason}\n`);
     const samples: LabelledEmbedding[] = result.identities.flatMap((i) => i.embeddings.map((e) => ({ label: i.name, vector: e.vector })));
-    if (result.identities.length < 2)
-      throw new FacefleetError(`a classifier needs at least 2 identities with usable pictures, found ${result.identities.length}`);
+    if (result.identities.length < 2) {
+      const first = result.rejected[0];
+      const rejected = first
+        ? `; ${result.rejected.length} picture(s) rejected (${first.path}: ${first.reason}${result.rejected.length > 1 ? ", the others listed above" : ""})`
+        : "";
+      throw new FacefleetError(
+        `a classifier needs at least 2 identities with usable pictures, found ${result.identities.length} in ${positionals[0]}${rejected}; ${output} was not written`,
+      );
+    }
     const options = { ...defaultTrainingOptions, l2, iterations: Math.round(iterations) };
     const { train, heldOut } = holdOutLastPerIdentity(samples);
     const trainedClasses = new Set(train.map((s) => s.label));

@@ -156,7 +156,7 @@ test("backpressure: against a dead broker offer() never blocks; the oldest frame
 });
 
 test("topics ensure (twice) and produce a video into facefleet.frames, read back and checked", { timeout: 180_000 }, async (t) => {
-  assert.ok(existsSync(clip), `${clip} missing: tests need ../shared beside the repository`);
+  assert.ok(existsSync(clip), `${clip} missing: tests need the shared data folder (set FACEFLEET_SHARED)`);
   const dataDir = mkdtempSync(path.join(tmpdir(), "facefleet-capture-kafka-"));
   const stateDir = mkdtempSync(path.join(tmpdir(), "facefleet-capture-state-"));
   const options = { dataDir, jarsDir, port, controllerPort: port + 1, heap: "384m" };

@@ -110,7 +110,7 @@ test("frame producer: broker down and up mid-stream → reconnects, later frames
   });
   // Every acknowledged frame is there. A send that failed as the broker went down may still have been
   // written (its acknowledgement was lost with the connection); its retry then writes it again
-  // (at-least-once: duplicates carry the same seq, DESIGN.md), and a dropped one may be there too.
+  // (at-least-once: duplicates carry the same seq, docs/design.md), and a dropped one may be there too.
   const distinct = [...new Set(seqs)];
   assert.ok(
     distinct.length >= final.sent && distinct.length <= final.sent + final.dropped,

@@ -89,7 +89,7 @@ test("an empty enrollment directory fails and writes no gallery", async () => {
   const target = join(work, "never.json");
   const result = await runCli(["enroll", empty, "--gallery", target]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /no images in/);
+  assert.match(result.stderr, /no pictures in/);
   await assert.rejects(stat(target));
 });
 
