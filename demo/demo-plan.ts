@@ -1,6 +1,14 @@
 import { existsSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FacefleetError } from "../cli/errors.js";
+import { fetchModel } from "../models/fetch-model.js";
+import { getDetector, loadManifest } from "../models/manifest.js";
+import { modelDirs, modelFetchDir } from "../models/model-dirs.js";
+import { findModelFile } from "../models/verify-file.js";
+import { fetchSamples } from "./fetch-samples.js";
+import { demoVideoFile, sampleUpstream } from "./sample-assets.js";
+import { resolveSampleSource } from "./sample-source.js";
 
 /** What `facefleet demo` runs, resolved from its options: everything local, on loopback. */
 export type DemoPlan = {
@@ -22,8 +30,7 @@ export type DemoPlan = {
   modelDirs: string;
 };
 
-/** The sample video and the two people in it come from the shared data beside the checkout unless given. */
-export function resolveDemoPlan(options: {
+export type DemoOptions = {
   dataDir?: string;
   port?: number;
   cameras?: number;
@@ -35,13 +42,52 @@ export function resolveDemoPlan(options: {
   durationS?: number;
   video?: string;
   people?: string;
-}): DemoPlan {
-  const shared = resolve(process.env.FACEFLEET_SHARED ?? join(process.cwd(), "..", "shared"));
-  const examples = join(shared, "data", "face_recognition_examples", "examples");
-  const video = resolve(options.video ?? join(examples, "short_hamilton_clip.mp4"));
-  const people = resolve(options.people ?? examples);
+};
+
+/** What the plan is resolved against; tests replace it (a temporary checkout, a loopback server for the downloads). */
+export type DemoContext = {
+  env?: NodeJS.ProcessEnv;
+  /** The checkout (or installed package) whose ../shared is looked for. */
+  checkout?: string;
+  samplesBaseUrl?: string;
+  detectorUrl?: string;
+  say?: (line: string) => void;
+};
+
+const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Resolves the demo's options. The sample video and the two people in it come from the shared data folder
+ * when there is one (FACEFLEET_SHARED, else ../shared beside the checkout), else from the per-user samples
+ * folder, downloaded first when missing; the default detector is downloaded (as `models fetch` does) when no
+ * model directory has it.
+ */
+export async function resolveDemoPlan(options: DemoOptions, context: DemoContext = {}): Promise<DemoPlan> {
+  const env = context.env ?? process.env;
+  const say = context.say ?? ((line: string) => process.stderr.write(`facefleet demo: ${line}\n`));
+  const samples = resolveSampleSource(context.checkout ?? packageRoot, env);
+  if (samples.kind === "fetched" && (options.video === undefined || options.people === undefined)) {
+    say(
+      `no shared data folder: the sample people and video go to ${samples.dir} (${sampleUpstream.repository}, ${sampleUpstream.licence})`,
+    );
+    await fetchSamples({ dir: samples.dir, baseUrl: context.samplesBaseUrl, say });
+  }
+  const video = resolve(options.video ?? join(samples.dir, demoVideoFile));
+  const people = resolve(options.people ?? samples.dir);
   if (!existsSync(video)) throw new FacefleetError(`demo video ${video} not found (pass --video FILE)`);
   if (!existsSync(people)) throw new FacefleetError(`demo people folder ${people} not found (pass --people DIR)`);
+
+  const fromEnv = env.FACEFLEET_MODELS?.split(delimiter).filter(Boolean);
+  const dirs = fromEnv?.length ? fromEnv : modelDirs();
+  const fetchDir = fromEnv?.length ? (fromEnv[0] as string) : modelFetchDir();
+  const manifest = loadManifest();
+  const detector = getDetector(manifest.defaults.detector.fp32, manifest);
+  if (!findModelFile(detector, dirs) && detector.source.kind === "download") {
+    const url = context.detectorUrl ?? detector.source.url;
+    say(`the detector ${detector.file} is in none of ${dirs.join(", ")}: downloading it from ${url}`);
+    await fetchModel({ ...detector, source: { kind: "download", url } }, fetchDir);
+    say(`${detector.file}: done (sha256 ok)`);
+  }
   const port = options.port ?? 9092;
   return {
     dataDir: resolve(options.dataDir ?? ".facefleet/demo"),
@@ -56,6 +102,6 @@ export function resolveDemoPlan(options: {
     durationS: options.durationS ?? null,
     video,
     people,
-    modelDirs: process.env.FACEFLEET_MODELS ?? [resolve(".facefleet/models"), join(shared, "models")].join(delimiter),
+    modelDirs: dirs.map((d) => resolve(d)).join(delimiter),
   };
 }

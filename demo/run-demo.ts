@@ -11,6 +11,7 @@ import { detectionSchema } from "../protocol/detection.js";
 import { recognitionEventSchema } from "../protocol/event.js";
 import { topics } from "../protocol/topics.js";
 import type { DemoPlan } from "./demo-plan.js";
+import { demoPeopleFiles } from "./sample-assets.js";
 
 const bin = fileURLToPath(new URL("../../bin/facefleet.js", import.meta.url));
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -91,7 +92,7 @@ export async function runDemo(plan: DemoPlan): Promise<{ detections: number; eve
     await runStep(["topics", "ensure", "--brokers", brokers, "--cameras", String(plan.cameras)], env);
     const people = join(plan.dataDir, "people");
     await mkdir(people, { recursive: true });
-    for (const name of ["lin-manuel-miranda.png", "alex-lacamoire.png"]) await copyFile(join(plan.people, name), join(people, name));
+    for (const name of demoPeopleFiles) await copyFile(join(plan.people, name), join(people, name));
     const gallery = join(plan.dataDir, "gallery.json");
     await runStep(["enroll", people, "--gallery", gallery], env);
     await runStep(["gallery", "push", "--gallery", gallery, "--brokers", brokers], env);

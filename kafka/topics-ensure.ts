@@ -1,5 +1,5 @@
 /**
- * The topics of DESIGN.md, created when missing, with their partition counts, retention and
+ * The topics of docs/design.md, created when missing, with their partition counts, retention and
  * compaction: `facefleet topics ensure`. Idempotent: an existing topic is left as it is, except
  * that a topic with fewer partitions than asked gets more (Kafka cannot take partitions away; note
  * that adding partitions moves keys to other partitions from then on). Config values of an existing

@@ -9,8 +9,9 @@
 #   face_recognition_sface_2021dec_opt.onnx   the same net rewritten for onnxruntime (models/export/optimize_sface.py)
 #   face_recognition_sface_2021dec_opt_int8.onnx  static int8 of it, calibrated on 200 LFW chips aligned for SFace
 # A step is skipped when its output exists and its sha256 equals the value in the table below.
-# Needs: python3.11 (python3 -m venv), node_modules installed (npm ci), the shared data folder
-# ($(git rev-parse --show-toplevel)/../shared, override with FACEFLEET_SHARED=/path/to/shared).
+# Needs: python3.11 (python3 -m venv), node_modules installed (npm ci); for the int8 models, calibration pictures
+# from the shared data folder ($(git rev-parse --show-toplevel)/../shared, or FACEFLEET_SHARED=/path/to/shared):
+# without it they are skipped with a line saying so and the fp32 models are built.
 # Usage: bash models/build.sh [--int8 always|auto]      (PYTHON=python3.11 to choose the interpreter)
 #   --int8 always   build the int8 models too (default; the tests and the arm64 agent package need them)
 #   --int8 auto     only where facefleet runs int8 by default (ARM CPUs); x86 runs the fp32 models, so the
@@ -100,10 +101,22 @@ tmp_for() { local t="$OUT_DIR/.$1.partial-$$.onnx"; TMP_FILES+=("$t"); printf '%
 # ---- checks ----
 [[ -f "$FACE_API_MODEL_DIR/face_recognition_model-weights_manifest.json" ]] \
   || die "$FACE_API_MODEL_DIR not found: run 'npm ci' first"
-[[ -d "$SHARED" ]] || die "shared folder $SHARED not found (set FACEFLEET_SHARED)"
-[[ -f "$YUNET_SRC" ]] || die "$YUNET_SRC not found"
-[[ -d "$LFW_IMAGES" ]] || die "$LFW_IMAGES not found"
-[[ -d "$EXAMPLES" ]] || die "$EXAMPLES not found"
+# The int8 builds calibrate on pictures of the shared data folder (LFW, face_recognition's examples). A real user's
+# clone has none: those builds are skipped with a line saying so, and facefleet runs the fp32 models (the x86 default;
+# the demo downloads the fp32 detector like `facefleet models fetch`).
+CALIBRATION=yes
+for need in "$LFW_IMAGES" "$EXAMPLES"; do [[ -d "$need" ]] || CALIBRATION=no; done
+if [[ "$CALIBRATION" == no ]]; then
+  printf 'models/build.sh: no calibration pictures (%s or %s not found): only the fp32 models are built\n' \
+    "$LFW_IMAGES" "$EXAMPLES"
+  printf '    (set FACEFLEET_SHARED to the shared data folder to build them)\n'
+fi
+[[ -f "$YUNET_SRC" ]] || YUNET_SRC="${XDG_DATA_HOME:-$HOME/.local/share}/facefleet/models/yunet_s_dynamic.onnx"
+# skip_uncalibrated: true (and says why) when the step's int8 model cannot be calibrated here
+skip_uncalibrated() {
+  [[ "$CALIBRATION" == no ]] || return 1
+  printf '    skipped: no calibration pictures (%s not found; set FACEFLEET_SHARED)\n' "$LFW_IMAGES"
+}
 mkdir -p "$OUT_DIR"
 
 # ---- (a) python venv ----
@@ -138,6 +151,7 @@ NAME=face_api_resnet_v1_int8.onnx
 say "[3/7] quantize $NAME (calibration: 200 LFW chips)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+elif skip_uncalibrated; then :
 elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind recognizer --model "$OUT_DIR/face_api_resnet_v1.onnx" \
@@ -150,6 +164,9 @@ NAME=yunet_s_dynamic_int8.onnx
 say "[4/7] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
+elif skip_uncalibrated; then :
+elif [[ ! -f "$YUNET_SRC" ]]; then
+  printf '    skipped: %s not found (facefleet models fetch yunet-2023mar-dynamic)\n' "$YUNET_SRC"
 elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind detector --model "$YUNET_SRC" \
@@ -184,6 +201,7 @@ NAME=face_recognition_sface_2021dec_opt_int8.onnx
 say "[7/7] quantize $NAME (calibration: 200 LFW chips aligned on SFace's template)"
 if [[ "$INT8" == never || "$SFACE" == no ]]; then
   printf '    skipped (--int8 auto on this CPU, or --no-sface)\n'
+elif skip_uncalibrated; then :
 elif ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/quantize_int8.py" --kind sface --model "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" \

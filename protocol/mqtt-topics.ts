@@ -1,4 +1,4 @@
-/** MQTT topics of DESIGN.md, under the `facefleet/` prefix. */
+/** MQTT topics (docs/design.md), under the `facefleet/` prefix. */
 export const MQTT_PREFIX = "facefleet";
 
 export const mqttTopics = {

@@ -1,4 +1,4 @@
-/** Kafka topic names of DESIGN.md. */
+/** Kafka topic names (docs/design.md). */
 export const topics = {
   frames: "facefleet.frames",
   detections: "facefleet.detections",

@@ -2,7 +2,7 @@ import type { MatchResult } from "./match.js";
 import { UNKNOWN } from "./match.js";
 import type { AnalysedFace } from "./pipeline.js";
 
-/** One face as `identify --json` and the agent's detections report it (DESIGN.md's CLI contract). */
+/** One face as `identify --json` and the agent's detections report it (docs/design.md's CLI contract). */
 export type FaceResult = {
   box: [number, number, number, number];
   score: number;

@@ -1,5 +1,5 @@
 /**
- * Accuracy benchmark of the recognition core on ../shared/data, for each precision:
+ * Accuracy benchmark of the recognition core on the shared data folder's data/ (FACEFLEET_SHARED), for each precision:
  *  - knn: enroll face_recognition's knn_examples/train, identify knn_examples/test (test_labels.json);
  *  - LFW verification on pairs.tsv (threshold chosen on the other folds, mean over the 4 folds);
  *  - LFW open-set identification: enroll gallery.tsv, identify probes.tsv (unenrolled probes must be Unknown),

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-/** ../shared beside the repository (FACEFLEET_SHARED overrides), where the benchmark data lives. */
+/** The shared data folder, where the benchmark data lives (not in the repository): FACEFLEET_SHARED, else `shared` beside the checkout. */
 export const sharedDir = resolve(process.env.FACEFLEET_SHARED ?? join(process.cwd(), "..", "shared"));
 export const examplesDir = join(sharedDir, "data", "face_recognition_examples");
 export const lfwDir = join(sharedDir, "data", "lfw_dev");

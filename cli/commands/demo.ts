@@ -13,6 +13,12 @@ dashboard), agents following its plan, N looping cameras, and the recognition ev
 happen. The dashboard URL and password are printed. Ctrl-C (or --duration) stops it and takes it all
 down; a Kafka that was already running is left running.
 
+The sample people and video come from the shared data folder when there is one ($FACEFLEET_SHARED, else
+../shared beside the checkout: face_recognition_examples/examples); otherwise they are downloaded once
+(sha256-checked, resumable) from github.com/ageitgey/face_recognition (MIT) into
+$XDG_DATA_HOME/facefleet/samples (default ~/.local/share/facefleet/samples). The YuNet detector is
+downloaded like \`facefleet models fetch\` does when no model directory has it.
+
   --cameras N      cameras replaying the video (default 2)
   --agents N       agent processes (default 2)
   --http-port P    the coordinator's API and dashboard (default 8080)
@@ -21,8 +27,8 @@ down; a Kafka that was already running is left running.
   --fps F          frames per second per camera (default 5)
   --duration S     stop after S seconds (default: run until Ctrl-C)
   --data-dir DIR   broker data, gallery and configs (default .facefleet/demo)
-  --video FILE     default ../shared/data/face_recognition_examples/examples/short_hamilton_clip.mp4
-  --people DIR     folder holding lin-manuel-miranda.png and alex-lacamoire.png (default: the video's folder)`;
+  --video FILE     the looping video (default: short_hamilton_clip.mp4 of the samples)
+  --people DIR     folder holding lin-manuel-miranda.png and alex-lacamoire.png (default: the samples)`;
 
 export const demoCommand: Command = {
   summary: "run Kafka, the coordinator and dashboard, agents and looping sample cameras on this machine",
@@ -45,7 +51,7 @@ export const demoCommand: Command = {
       process.stdout.write(`${help}\n`);
       return 0;
     }
-    const plan = resolveDemoPlan({
+    const plan = await resolveDemoPlan({
       cameras: parseNumberOption("cameras", values.cameras, 1, 64),
       agents: parseNumberOption("agents", values.agents, 1, 16),
       httpPort: parseNumberOption("http-port", values["http-port"], 1024, 65535),

@@ -4,7 +4,7 @@
  * overloaded, above the fleet's utilisation by more than the threshold it is imbalanced. Each such
  * agent, worst first, gives up partitions chosen by `pickShed` (fewest moves, least overshoot)
  * until it is within its limit: never pinned ones; ones in cooldown only while it is still above
- * capacity without them (capacity ranks above stickiness in DESIGN.md's goals). A receiver stays
+ * capacity without them (capacity ranks above stickiness in docs/design.md's goals). A receiver stays
  * within its own limit (so it does not become a donor), or, for an overloaded donor, within its
  * capacity (see receiverFor). When the fleet as a whole is above capacity nothing fits anywhere
  * and nothing moves.

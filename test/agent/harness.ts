@@ -53,7 +53,7 @@ export async function startBroker(port: number): Promise<TestBroker> {
   };
 }
 
-/** The topics of DESIGN.md (what `facefleet topics ensure` will create), sized for a test. */
+/** The topics of docs/design.md (what `facefleet topics ensure` will create), sized for a test. */
 export async function createTopics(kafka: Kafka, framesPartitions = 2): Promise<void> {
   await createTopicsReady(kafka, [
     { topic: topics.frames, numPartitions: framesPartitions },

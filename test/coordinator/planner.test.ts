@@ -1,4 +1,4 @@
-/** The partition planner (coordinator/planner): unit cases for each goal of DESIGN.md "Partition assignment". */
+/** The partition planner (coordinator/planner): unit cases for each goal of docs/design.md "Partition assignment". */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type PlannerAgent, type PlannerInput, type PlannerResult, planPartitions } from "../../coordinator/planner/index.js";

@@ -1,6 +1,6 @@
 // The ONNX rebuild of face-api's FaceRecognitionNet (models/export/export_face_api_recognizer.py) must give the
 // same 128-d descriptors as face-api's own TF.js code on real faces, and its int8 variant must stay close to it.
-// Models come from `npm run models:build` (bash models/build.sh); faces from ../shared/data/lfw_dev.
+// Models come from `npm run models:build` (bash models/build.sh); faces from the shared data folder's data/lfw_dev (FACEFLEET_SHARED).
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";

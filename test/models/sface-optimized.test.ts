@@ -1,6 +1,6 @@
 // The SFace rewrite (models/export/optimize_sface.py) must give the official file's embeddings on real faces, and
 // its int8 quantization must stay close to it. Models come from `npm run models:build` (bash models/build.sh);
-// faces are LFW pictures from ../shared, detected by YuNet and aligned on SFace's template like the pipeline does.
+// faces are LFW pictures from the shared data folder (FACEFLEET_SHARED), detected by YuNet and aligned on SFace's template like the pipeline does.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import path from "node:path";
