@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { defaultModelId } from "../models/default-model.js";
 import { detectorPrecision, resolvePrecision } from "../models/execution-provider.js";
 import { getDetector, getRecognizer, loadManifest } from "../models/manifest.js";
 import { modelDirs } from "../models/model-dirs.js";
@@ -37,10 +38,13 @@ export class RecognitionPipeline {
     const detectorProbeId = settings.detector ?? manifest.defaults.detector.fp32;
     let detectorSession = await openModelSession(getDetector(detectorProbeId, manifest), sessionOptions);
     const precision = resolvePrecision(settings.precision, detectorSession.provider);
+    const automatic = settings.precision === "auto";
     if (!settings.detector && detectorPrecision(precision) === "int8") {
-      detectorSession = await openModelSession(getDetector(manifest.defaults.detector.int8, manifest), sessionOptions);
+      const detectorId = defaultModelId(manifest.defaults.detector, "int8", automatic, (id) => getDetector(id, manifest), dirs);
+      if (detectorId !== detectorProbeId) detectorSession = await openModelSession(getDetector(detectorId, manifest), sessionOptions);
     }
-    const recognizerId = settings.recognizer ?? manifest.defaults.recognizer[precision];
+    const recognizerId =
+      settings.recognizer ?? defaultModelId(manifest.defaults.recognizer, precision, automatic, (id) => getRecognizer(id, manifest), dirs);
     const recognizerSession = await openModelSession(getRecognizer(recognizerId, manifest), sessionOptions);
     const detector = new FaceDetector(detectorSession, {
       maxSide: settings.detectMaxSide,
