@@ -1,3 +1,4 @@
+import { exitQuietlyOnClosedStdout } from "./closed-pipe.js";
 import { describeError, FacefleetError } from "./errors.js";
 
 /** A CLI command: parses its own arguments and returns the process exit code. */
@@ -36,6 +37,7 @@ async function printHelp(): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedStdout();
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     await printHelp();
