@@ -299,18 +299,21 @@ export class CameraTracker {
     if (identity === undefined || track.frames < this.settings.minFramesToName || track.announced.has(identity)) return [];
     // An Unknown track that later earns a name is announced under it; a named one never becomes "unknown_person".
     if (identity === UNKNOWN && track.announced.size > 0) return [];
-    // A return continues its visit (its id, first frame and announcements): a track of the same person
-    // not seen in this frame (the face jumped too far for the boxes to overlap), else an ended visit within the gap.
-    const threshold = galleryThreshold(matcher);
-    const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
-    const visit =
-      this.takeMissing(track, identity, unknownDistance) ?? this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
-    if (visit !== undefined) {
-      track.id = visit.id;
-      track.firstSeq = visit.firstSeq;
-      for (const name of track.announced) visit.announced.add(name);
-      track.announced = visit.announced;
-      if (track.announced.has(identity)) return [];
+    // A new track's first announcement is where a return is recognised: it continues the visit (its id,
+    // first frame and announcements) of a track of the same person missing from this frame (the face
+    // jumped too far for the boxes to overlap), else of an ended visit within the gap. A track that has
+    // announced under its own id keeps it, so every announced id gets its person_left.
+    if (track.announced.size === 0) {
+      const threshold = galleryThreshold(matcher);
+      const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
+      const visit =
+        this.takeMissing(track, identity, unknownDistance) ?? this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      if (visit !== undefined) {
+        track.id = visit.id;
+        track.firstSeq = visit.firstSeq;
+        track.announced = visit.announced;
+        if (track.announced.has(identity)) return [];
+      }
     }
     track.announced.add(identity);
     if (identity === UNKNOWN) return [this.event(track, "unknown_person")];
