@@ -103,9 +103,7 @@ test("an Unknown returns as the same stranger only when its aggregate is close t
   let n = 0;
   const tracker = new CameraTracker("door", settings, () => `u${++n}`);
   // One person enrolled along axis 7; faces along other axes are strangers (distance 1 > 0.3).
-  const zed = { name: "zed", embeddings: [{ vector: face(0, 7).embedding as Float32Array, source: "zed.jpg" }] };
-  const gallery = upsertIdentities(emptyGallery({ family: "test", modelId: "test-8d", embeddingSize: 8 }), [zed]);
-  const matcher = new GalleryMatcher(gallery, 0.3);
+  const matcher = axisMatcher({ zed: 7 });
   const announce = (seq: number, t: number, axis: number) => {
     tracker.update(seq, t, [face(100, axis)], matcher);
     return tracker.update(seq + 1, t + 200, [face(100, axis)], matcher).events.map((e) => [e.type, e.trackId]);
@@ -115,6 +113,60 @@ test("an Unknown returns as the same stranger only when its aggregate is close t
   assert.deepEqual(announce(4, 3200, 0), [], "the same stranger back within the gap");
   tracker.update(6, 6000, [], matcher);
   assert.deepEqual(announce(7, 6200, 3), [["unknown_person", "u3"]], "another stranger is announced");
+});
+
+/** A GalleryMatcher over 8-d unit vectors: each name enrolled along its axis, threshold 0.3. */
+function axisMatcher(people: Record<string, number>): GalleryMatcher {
+  const identities = Object.entries(people).map(([name, axis]) => ({
+    name,
+    embeddings: [{ vector: face(0, axis).embedding as Float32Array, source: `${name}.jpg` }],
+  }));
+  return new GalleryMatcher(upsertIdentities(emptyGallery({ family: "test", modelId: "test-8d", embeddingSize: 8 }), identities), 0.3);
+}
+
+test("track naming: decided on enough evidence, decided again when clearly better faces arrive or the gallery changes", () => {
+  // No step gate here: the test's embeddings jump from one axis to another, which the gate would split.
+  const settings = trackSettingsSchema.parse({ maxStepDistanceRatio: 0 });
+  let n = 0;
+  const tracker = new CameraTracker("door", settings, () => `t${++n}`);
+  const matcher = axisMatcher({ ada: 0 });
+  // Small faces (40 px: weight 0.36 each) that look like nobody enrolled.
+  const small = (x: number): FaceToTrack => ({ ...face(x, 1), box: { x, y: 10, width: 40, height: 40 } });
+  assert.deepEqual(tracker.update(1, 0, [small(100)], matcher).events, [], "0.36 < minWeightToName");
+  const first = tracker.update(2, 200, [small(101)], matcher);
+  assert.deepEqual(
+    first.events.map((e) => [e.type, e.identity, e.trackId]),
+    [["unknown_person", "Unknown", "t1"]],
+  );
+  // Big frontal faces of ada: the evidence grows past 1.5x, the aggregate is matched again and named.
+  const events = [3, 4, 5, 6].flatMap(
+    (seq) => tracker.update(seq, seq * 200, [{ ...face(100, 0), box: { x: 90, y: 0, width: 60, height: 60 } }], matcher).events,
+  );
+  assert.deepEqual(
+    events.map((e) => [e.type, e.identity, e.trackId]),
+    [["person_seen", "ada", "t1"]],
+    "the same track, named again",
+  );
+
+  // Someone not enrolled yet, then enrolled: the track is matched again against the new gallery.
+  const other = new CameraTracker("hall", settings, () => "h1");
+  other.update(1, 0, [face(100, 2)], matcher);
+  assert.equal(other.update(2, 200, [face(100, 2)], matcher).events[0]?.type, "unknown_person");
+  other.resetVotes();
+  const enrolled = axisMatcher({ ada: 0, bob: 2 });
+  assert.deepEqual(
+    other.update(3, 400, [face(100, 2)], enrolled).events.map((e) => [e.type, e.identity]),
+    [["person_seen", "bob"]],
+  );
+});
+
+test("the step gate: a face whose embedding jumps past 1.25x the threshold from the track's last starts a new track", () => {
+  let n = 0;
+  const tracker = new CameraTracker("door", trackSettingsSchema.parse({}), () => `t${++n}`);
+  const matcher = axisMatcher({});
+  assert.equal(tracker.update(1, 0, [face(100, 1)], matcher).faces[0]?.trackId, "t1");
+  assert.equal(tracker.update(2, 200, [face(101, 1)], matcher).faces[0]?.trackId, "t1", "same embedding, same track");
+  assert.equal(tracker.update(3, 400, [face(102, 2)], matcher).faces[0]?.trackId, "t2", "same place, another face");
 });
 
 test("face weight: frontal faces outweigh turned ones; a track keeps its heaviest faces and averages them", () => {
