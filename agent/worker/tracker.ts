@@ -199,7 +199,7 @@ export class CameraTracker {
       }
       if (!byTrack && face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
       this.decide(track, matcher);
-      events.push(...this.announce(track, matcher));
+      events.push(...this.announce(track, matcher, taken));
       return this.named(track, face.match);
     });
     return { faces: result, events };
@@ -294,7 +294,8 @@ export class CameraTracker {
     return out;
   }
 
-  private announce(track: Track, matcher: FaceMatcher | undefined): TrackEvent[] {
+  /** `joined`: the tracks a face of this frame joined (never taken over, even before their face is processed). */
+  private announce(track: Track, matcher: FaceMatcher | undefined, joined: ReadonlySet<Track>): TrackEvent[] {
     const identity = track.decision?.identity;
     if (identity === undefined || track.frames < this.settings.minFramesToName || track.announced.has(identity)) return [];
     // An Unknown track that later earns a name is announced under it; a named one never becomes "unknown_person".
@@ -307,7 +308,8 @@ export class CameraTracker {
       const threshold = galleryThreshold(matcher);
       const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
       const visit =
-        this.takeMissing(track, identity, unknownDistance) ?? this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+        this.takeMissing(track, identity, unknownDistance, joined) ??
+        this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
       if (visit !== undefined) {
         track.id = visit.id;
         track.firstSeq = visit.firstSeq;
@@ -329,10 +331,12 @@ export class CameraTracker {
     track: Track,
     identity: string,
     threshold: number | undefined,
+    joined: ReadonlySet<Track>,
   ): { id: string; firstSeq: number; announced: Set<string> } | undefined {
     const aggregate = track.evidence.aggregate();
     const missing = this.tracks.filter((t) => {
-      if (t === track || t.lastSeq >= track.lastSeq || t.announced.size === 0 || t.decision?.identity !== identity) return false;
+      if (t === track || joined.has(t) || t.lastSeq >= track.lastSeq || t.announced.size === 0 || t.decision?.identity !== identity)
+        return false;
       if (identity !== UNKNOWN) return true;
       const other = t.evidence.aggregate();
       return threshold !== undefined && aggregate !== undefined && other !== undefined && cosineDistance(aggregate, other) <= threshold;
