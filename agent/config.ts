@@ -60,8 +60,35 @@ export const trackSettingsSchema = z.strictObject({
   iouThreshold: z.number().gt(0).max(1).default(0.3),
   /** A track not seen for this long (capture time, or wall time when the camera goes quiet) has left. */
   lostAfterMs: z.number().int().positive().default(2000),
+  /**
+   * A face does not join a track whose last face's embedding is farther from its own than this many times
+   * the gallery threshold (a scene cut that puts another person where the last one was); 0: boxes only.
+   */
+  maxStepDistanceRatio: z.number().min(0).max(10).default(1.25),
   /** Frames a track needs before it is named and its person_seen / unknown_person event is sent. */
   minFramesToName: z.number().int().min(1).default(2),
+  /**
+   * How a track is named: `track` matches the quality-weighted mean embedding of its best faces
+   * (agent/worker/track-evidence.ts, face-weight.ts) once the evidence is enough; `frame-vote` matches
+   * every frame and names the track by a weighted vote of those matches (track-vote.ts, before 2026-12).
+   */
+  naming: z.enum(["track", "frame-vote"]).default("track"),
+  /** `track` naming: evidence weight (sum of face weights, a big sharp frontal face = 1) needed to name a track. */
+  minWeightToName: z.number().positive().max(100).default(0.5),
+  /** `track` naming: the heaviest faces kept per track and averaged into its embedding. */
+  evidenceFaces: z.number().int().min(1).max(100).default(8),
+  /** `track` naming: a named track is matched again when its evidence weight has grown this many times since. */
+  redecideGain: z.number().gt(1).max(100).default(1.5),
+  /**
+   * A person who leaves and comes back within this gap (capture time) on the same camera is one visit:
+   * no new person_seen / unknown_person, and person_left only when the visit ends. 0: every track is a visit.
+   */
+  visitGapMs: z.number().int().min(0).max(3_600_000).default(10_000),
+  /**
+   * An Unknown continues an earlier Unknown's visit when their aggregate embeddings are within this many
+   * times the gallery threshold (stricter than naming: dark and turned strangers' faces lie close together).
+   */
+  unknownRejoinRatio: z.number().min(0).max(10).default(0.75),
 });
 
 export const workerSettingsSchema = z.strictObject({

@@ -2,14 +2,14 @@ import { z } from "zod";
 
 export const EVENT_SCHEMA_VERSION = 1;
 
-/** facefleet.events: once per track, not once per frame (key = camera id). */
+/** facefleet.events: once per visit (agent/worker/tracker.ts), not once per frame (key = camera id). */
 export const recognitionEventSchema = z.object({
   schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
   type: z.enum(["person_seen", "person_left", "unknown_person", "watchlist_hit"]),
   camera: z.string().min(1),
   trackId: z.string().min(1),
   identity: z.string().min(1),
-  /** Distance or confidence of the vote that named the track. */
+  /** Distance or confidence of the match that named the track (its aggregate embedding, or with frame-vote naming its best vote). */
   distance: z.number().optional(),
   confidence: z.number().optional(),
   firstSeq: z.number().int().nonnegative(),
@@ -20,8 +20,8 @@ export const recognitionEventSchema = z.object({
   /**
    * What a correction needs (coordinator/corrections), on person_seen / unknown_person / watchlist_hit
    * only; absent on older events and on person_left. `crop`: base64 JPEG of the aligned face chip the
-   * recognizer saw (150x150 for the default recognizer, quality 80, 4-6 KB) of the track's representative face: the
-   * heaviest-voting face among the frames that voted for the track's name. `embedding`: that face's
+   * recognizer saw (150x150 for the default recognizer, quality 80, 4-6 KB) of the track's representative face: its
+   * heaviest face (agent/worker/face-weight.ts; with frame-vote naming the heaviest vote for the track's name). `embedding`: that face's
    * embedding (unit vector, rounded to 1e-5). `model`: the recognizer that made it (models/manifest.json id).
    */
   crop: z

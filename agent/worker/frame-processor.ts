@@ -37,7 +37,7 @@ export const roundEmbedding = (embedding: Float32Array): number[] => Array.from(
 
 /**
  * One admitted frame through decode → detect → align → embed (the pipeline), match (the gallery),
- * track (per camera, named by vote) and annotate, into its detection, annotated JPEG and events.
+ * track (per camera, named by its best faces, tracker.ts) and annotate, into its detection, annotated JPEG and events.
  * Throws DecodeError (recognition/decode.ts) for bytes that are not a picture.
  */
 export class FrameProcessor {
@@ -73,13 +73,21 @@ export class FrameProcessor {
       headers["capture-time"],
       analysis.faces.map((face, i) => {
         const { embedding } = face;
-        // Built only when this face becomes the heaviest vote for its name (not per frame): the chip is re-cut
+        // Built only when this face becomes its track's heaviest (not per frame): the chip is re-cut
         // from the picture (the pipeline's own crop is not kept), the embedding is the pipeline's array.
         const sample = embedding
           ? (): FaceSample => ({ chip: alignFace(analysis.image, face.landmarks, alignment), embedding })
           : undefined;
-        return { box: face.box, score: face.score, match: matches[i] ?? null, ...(sample ? { sample } : {}) };
+        return {
+          box: face.box,
+          score: face.score,
+          landmarks: face.landmarks,
+          match: matches[i] ?? null,
+          embedding,
+          ...(sample ? { sample } : {}),
+        };
       }),
+      matcher,
     );
 
     const t3 = performance.now();

@@ -1,17 +1,29 @@
-import type { Box, RgbImage } from "../../recognition/image.js";
-import { type MatchResult, UNKNOWN } from "../../recognition/match.js";
+import type { Box, Point, RgbImage } from "../../recognition/image.js";
+import { cosineDistance, type FaceMatcher, GalleryMatcher, type MatchResult, UNKNOWN } from "../../recognition/match.js";
 import { intersectionOverUnion } from "../../recognition/nms.js";
 import type { TrackSettings } from "../config.js";
+import { faceWeight } from "./face-weight.js";
+import { TrackEvidence } from "./track-evidence.js";
 import { NameVote, voteWeight } from "./track-vote.js";
+import { EndedVisits } from "./visits.js";
 
 /** A face as a correction needs it: the aligned chip the recognizer saw and its embedding. */
 export type FaceSample = { chip: RgbImage; embedding: Float32Array };
 
 /**
- * One face of a frame, as the tracker sees it: its match is null when it was too small to be matched.
- * `sample` builds its FaceSample; called only when the face becomes its name's heaviest vote (track-vote.ts).
+ * One face of a frame, as the tracker sees it: its match (and embedding) is null when it was too small
+ * to be matched. `sample` builds its FaceSample; called only when the face becomes its track's (or, with
+ * `frame-vote` naming, its name's) heaviest face. `landmarks` (YuNet's five) weigh the face's pose;
+ * without them it counts as frontal.
  */
-export type FaceToTrack = { box: Box; score: number; match: MatchResult | null; sample?: () => FaceSample };
+export type FaceToTrack = {
+  box: Box;
+  score: number;
+  match: MatchResult | null;
+  embedding?: Float32Array | null;
+  landmarks?: [Point, Point, Point, Point, Point];
+  sample?: () => FaceSample;
+};
 
 /** The tracker's answer for one face: which track it belongs to and what that track is called now. */
 export type TrackedFace = { trackId: string; identity: string; distance?: number; confidence?: number };
@@ -30,6 +42,9 @@ export type TrackEvent = {
   sample?: FaceSample;
 };
 
+/** What a track is called now, and on how much evidence (`track` naming: the evidence weight when matched). */
+type Decision = { identity: string; distance?: number; confidence?: number; weight: number; representative?: FaceSample };
+
 type Track = {
   id: string;
   box: Box;
@@ -37,8 +52,16 @@ type Track = {
   lastSeq: number;
   lastCaptureTime: number;
   frames: number;
+  /** `frame-vote` naming only. */
   vote: NameVote<FaceSample>;
-  /** Names this track has been announced under (person_seen / unknown_person), each at most once. */
+  /** The track's best faces and their aggregate embedding (both namings: an Unknown's return is found by it). */
+  evidence: TrackEvidence<FaceSample>;
+  decision: Decision | undefined;
+  /** The embedding of its latest face that had one (the step gate, maxStepDistanceRatio). */
+  lastEmbedding: Float32Array | undefined;
+  /** The gallery changed since the decision: match the aggregate again. */
+  stale: boolean;
+  /** Names this track's visit has been announced under (person_seen / unknown_person), each at most once. */
   announced: Set<string>;
 };
 
@@ -53,20 +76,31 @@ const boxTuple = (b: Box): [number, number, number, number] => [
 ];
 
 /**
- * Faces of one camera followed across frames by box overlap (greedy, highest IoU first), each track
- * named by a weighted vote over its frames (track-vote.ts). Faces too small to match join tracks
- * but never vote; they show the name their track earned from larger frames.
+ * Faces of one camera followed across frames by box overlap (greedy, highest IoU first). With
+ * `track` naming (the default) a track is named by matching the weighted mean embedding of its
+ * heaviest faces (track-evidence.ts; weight: face-weight.ts) once it has `minFramesToName` frames and
+ * `minWeightToName` evidence, and matched again when its evidence has grown `redecideGain` times
+ * (clearly better faces) or the gallery changed. With `frame-vote` naming each frame's match votes
+ * (track-vote.ts). Faces too small to match join tracks but add no evidence; every face shows the
+ * name its track has now.
  *
- * Events, once per track: `person_seen` (or `unknown_person`) when the track has lasted
- * `minFramesToName` frames and has a vote leader — again only if the leader later changes to a
- * name not yet announced — and `person_left` when an announced track is lost: not seen for
- * `lostAfterMs` of capture time, or the camera went quiet (`sweep`), or the camera's sequence went
- * backwards (a replay after a restart or rebalance starts the camera afresh). A track announced
- * as a name on the watchlist also gets a `watchlist_hit`, right after its person_seen (so at most
- * once per track and name).
+ * Events, once per visit: `person_seen` (or `unknown_person`) when the track is first named — again
+ * only if it is later named as someone not yet announced — and `person_left` when the visit ends. A
+ * track is lost when not seen for `lostAfterMs` of capture time, or the camera went quiet (`sweep`),
+ * or the camera's sequence went backwards (a replay after a restart or rebalance starts the camera
+ * afresh). A lost announced track's visit waits `visitGapMs` (visits.ts): a new track on this camera
+ * named the same (an Unknown: aggregate within `unknownRejoinRatio` × the gallery threshold of the lost
+ * one's) continues it,
+ * takes over its track id and announces nothing already announced; else the gap runs out and
+ * person_left is sent. The same holds for a track not lost yet but missing from the frame in which a
+ * new track is named as it (a face that jumped too far for the boxes to overlap). A face never joins
+ * a track whose last embedding is more than `maxStepDistanceRatio` × the gallery threshold from its
+ * own (a scene cut that puts another person in the same place). A name on the watchlist also gets a `watchlist_hit`, right after its
+ * person_seen (so at most once per visit and name).
  */
 export class CameraTracker {
   private tracks: Track[] = [];
+  private readonly visits: EndedVisits<TrackEvent>;
   private lastSeq = -1;
   private lastUpdateWall = 0;
 
@@ -76,16 +110,28 @@ export class CameraTracker {
     private readonly newTrackId: () => string,
     /** Identity names whose person_seen is followed by a watchlist_hit. */
     private readonly watchlist: ReadonlySet<string> = new Set(),
-  ) {}
+  ) {
+    this.visits = new EndedVisits(settings.visitGapMs);
+  }
 
   get openTracks(): number {
     return this.tracks.length;
   }
 
+  /** Ended visits still waiting for their person to return. */
+  get heldVisits(): number {
+    return this.visits.size;
+  }
+
+  /**
+   * One frame's faces. `matcher` (the gallery this frame was matched against) names tracks with
+   * `track` naming; without it only `frame-vote` naming can name them.
+   */
   update(
     seq: number,
     captureTime: number,
     faces: readonly FaceToTrack[],
+    matcher?: FaceMatcher,
     now = Date.now(),
   ): { faces: TrackedFace[]; events: TrackEvent[] } {
     const events: TrackEvent[] = [];
@@ -93,17 +139,24 @@ export class CameraTracker {
     this.lastSeq = seq;
     this.lastUpdateWall = now;
 
-    // Tracks not seen for lostAfterMs of the camera's own time have left.
+    // Tracks not seen for lostAfterMs of the camera's own time have left; visits whose gap ran out end.
     const lost = this.tracks.filter((t) => captureTime - t.lastCaptureTime > this.settings.lostAfterMs);
-    for (const t of lost) events.push(...this.left(t));
+    for (const t of lost) events.push(...this.lose(t));
     this.tracks = this.tracks.filter((t) => !lost.includes(t));
+    for (const visit of this.visits.expire(captureTime)) events.push(visit.left);
 
-    // Greedy association by IoU.
+    // Greedy association by IoU, never across a step in embedding too large for one person.
+    const threshold = galleryThreshold(matcher);
+    const maxStep =
+      threshold === undefined || this.settings.maxStepDistanceRatio === 0 ? undefined : threshold * this.settings.maxStepDistanceRatio;
     const pairs: { track: Track; face: number; overlap: number }[] = [];
     for (const track of this.tracks) {
       faces.forEach((face, index) => {
         const overlap = iou(track.box, face.box);
-        if (overlap >= this.settings.iouThreshold) pairs.push({ track, face: index, overlap });
+        if (overlap < this.settings.iouThreshold) return;
+        if (maxStep !== undefined && face.embedding && track.lastEmbedding && cosineDistance(face.embedding, track.lastEmbedding) > maxStep)
+          return;
+        pairs.push({ track, face: index, overlap });
       });
     }
     pairs.sort((a, b) => b.overlap - a.overlap);
@@ -126,6 +179,10 @@ export class CameraTracker {
           lastCaptureTime: captureTime,
           frames: 0,
           vote: new NameVote<FaceSample>(),
+          evidence: new TrackEvidence<FaceSample>(this.settings.evidenceFaces),
+          decision: undefined,
+          lastEmbedding: undefined,
+          stale: false,
           announced: new Set(),
         };
         this.tracks.push(track);
@@ -134,78 +191,194 @@ export class CameraTracker {
       track.lastSeq = seq;
       track.lastCaptureTime = captureTime;
       track.frames++;
-      if (face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
-      events.push(...this.announce(track));
+      const byTrack = this.settings.naming === "track";
+      if (face.embedding) {
+        track.lastEmbedding = face.embedding;
+        const weight = face.landmarks ? faceWeight(face.box, face.score, face.landmarks) : faceWeight(face.box, face.score, FRONTAL);
+        track.evidence.add(face.embedding, weight, byTrack ? face.sample : undefined);
+      }
+      if (!byTrack && face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
+      this.decide(track, matcher);
+      events.push(...this.announce(track, matcher, taken));
       return this.named(track, face.match);
     });
     return { faces: result, events };
   }
 
   /**
-   * The gallery changed: votes cast against the old one no longer count (a person enrolled just now
-   * must not be outvoted by the Unknown votes of their own track). Announcements are kept.
+   * The gallery changed: `frame-vote` votes cast against the old one no longer count (a person
+   * enrolled just now must not be outvoted by the Unknown votes of their own track); `track` naming
+   * matches each track's aggregate again on its next frame. Announcements are kept.
    */
   resetVotes(): void {
-    for (const track of this.tracks) track.vote = new NameVote<FaceSample>();
+    for (const track of this.tracks) {
+      track.vote = new NameVote<FaceSample>();
+      track.stale = true;
+    }
   }
 
-  /** Ends the tracks of a camera that has sent nothing for lostAfterMs of wall time. */
+  /**
+   * A camera that has sent nothing for lostAfterMs of wall time: its tracks are lost (their visits
+   * wait); after visitGapMs of silence the visits end too.
+   */
   sweep(now = Date.now()): TrackEvent[] {
-    if (this.tracks.length === 0 || now - this.lastUpdateWall <= this.settings.lostAfterMs) return [];
-    return this.endAll();
+    const quiet = now - this.lastUpdateWall;
+    const events: TrackEvent[] = [];
+    if (this.tracks.length > 0 && quiet > this.settings.lostAfterMs) {
+      for (const t of this.tracks) events.push(...this.lose(t));
+      this.tracks = [];
+    }
+    if (this.visits.size > 0 && quiet > this.settings.visitGapMs) for (const visit of this.visits.flush()) events.push(visit.left);
+    return events;
   }
 
   end(): TrackEvent[] {
     return this.endAll();
   }
 
+  /** Every track and held visit ends now: person_left for each announced one. */
   private endAll(): TrackEvent[] {
-    const events = this.tracks.flatMap((t) => this.left(t));
+    const events = this.visits.flush().map((v) => v.left);
+    for (const t of this.tracks) if (t.announced.size > 0) events.push(this.event(t, "person_left"));
     this.tracks = [];
     return events;
   }
 
-  private named(track: Track, match: MatchResult | null): TrackedFace {
-    const leader = track.vote.leader();
-    const out: TrackedFace = { trackId: track.id, identity: leader?.identity ?? UNKNOWN };
-    // This frame's own distance/confidence, when it agrees with the track's name.
-    if (match && match.identity === out.identity) {
-      if ("distance" in match) out.distance = match.distance;
-      if ("confidence" in match) out.confidence = match.confidence;
+  /** A lost track: an announced one's visit waits visitGapMs for a return, or ends now (gap 0). */
+  private lose(track: Track): TrackEvent[] {
+    if (track.announced.size === 0) return [];
+    const left = this.event(track, "person_left");
+    if (this.settings.visitGapMs === 0) return [left];
+    this.visits.hold({
+      id: track.id,
+      firstSeq: track.firstSeq,
+      identity: track.decision?.identity ?? UNKNOWN,
+      aggregate: track.evidence.aggregate(),
+      announced: track.announced,
+      lastCaptureTime: track.lastCaptureTime,
+      left,
+    });
+    return [];
+  }
+
+  /** Names the track (or names it again) when its evidence allows; see the class comment. */
+  private decide(track: Track, matcher: FaceMatcher | undefined): void {
+    if (this.settings.naming === "frame-vote") {
+      const leader = track.vote.leader();
+      track.decision = leader && { ...leader };
+      return;
     }
+    const { evidence } = track;
+    const aggregate = evidence.aggregate();
+    if (matcher === undefined || aggregate === undefined) return;
+    if (track.frames < this.settings.minFramesToName || evidence.weight < this.settings.minWeightToName) return;
+    const previous = track.decision;
+    if (previous !== undefined && !track.stale && evidence.weight < previous.weight * this.settings.redecideGain) return;
+    const match = matcher.match(aggregate);
+    const decision: Decision = { identity: match.identity, weight: evidence.weight };
+    if ("distance" in match) decision.distance = match.distance;
+    if ("confidence" in match) decision.confidence = match.confidence;
+    const representative = evidence.representative();
+    if (representative !== undefined) decision.representative = representative;
+    track.decision = decision;
+    track.stale = false;
+  }
+
+  private named(track: Track, match: MatchResult | null): TrackedFace {
+    const { decision } = track;
+    const out: TrackedFace = { trackId: track.id, identity: decision?.identity ?? UNKNOWN };
+    // `track` naming: the distance/confidence that named the track. `frame-vote`: this frame's own, when it agrees.
+    const source = this.settings.naming === "track" ? decision : match && match.identity === out.identity ? match : undefined;
+    if (source && "distance" in source && source.distance !== undefined) out.distance = source.distance;
+    if (source && "confidence" in source && source.confidence !== undefined) out.confidence = source.confidence;
     return out;
   }
 
-  private announce(track: Track): TrackEvent[] {
-    const leader = track.vote.leader();
-    if (leader === undefined || track.frames < this.settings.minFramesToName || track.announced.has(leader.identity)) return [];
+  /** `joined`: the tracks a face of this frame joined (never taken over, even before their face is processed). */
+  private announce(track: Track, matcher: FaceMatcher | undefined, joined: ReadonlySet<Track>): TrackEvent[] {
+    const identity = track.decision?.identity;
+    if (identity === undefined || track.frames < this.settings.minFramesToName || track.announced.has(identity)) return [];
     // An Unknown track that later earns a name is announced under it; a named one never becomes "unknown_person".
-    if (leader.identity === UNKNOWN && track.announced.size > 0) return [];
-    track.announced.add(leader.identity);
-    if (leader.identity === UNKNOWN) return [this.event(track, "unknown_person")];
+    if (identity === UNKNOWN && track.announced.size > 0) return [];
+    // A new track's first announcement is where a return is recognised: it continues the visit (its id,
+    // first frame and announcements) of a track of the same person missing from this frame (the face
+    // jumped too far for the boxes to overlap), else of an ended visit within the gap. A track that has
+    // announced under its own id keeps it, so every announced id gets its person_left.
+    if (track.announced.size === 0) {
+      const threshold = galleryThreshold(matcher);
+      const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
+      const visit =
+        this.takeMissing(track, identity, unknownDistance, joined) ??
+        this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      if (visit !== undefined) {
+        track.id = visit.id;
+        track.firstSeq = visit.firstSeq;
+        track.announced = visit.announced;
+        if (track.announced.has(identity)) return [];
+      }
+    }
+    track.announced.add(identity);
+    if (identity === UNKNOWN) return [this.event(track, "unknown_person")];
     const seen = this.event(track, "person_seen");
-    return this.watchlist.has(leader.identity) ? [seen, { ...seen, type: "watchlist_hit" }] : [seen];
+    return this.watchlist.has(identity) ? [seen, { ...seen, type: "watchlist_hit" }] : [seen];
   }
 
-  private left(track: Track): TrackEvent[] {
-    return track.announced.size > 0 ? [this.event(track, "person_left")] : [];
+  /**
+   * An announced track named `identity` (an Unknown: aggregate within `threshold`) that is missing from
+   * this frame, removed without a person_left: `track` is the same person, found again.
+   */
+  private takeMissing(
+    track: Track,
+    identity: string,
+    threshold: number | undefined,
+    joined: ReadonlySet<Track>,
+  ): { id: string; firstSeq: number; announced: Set<string> } | undefined {
+    const aggregate = track.evidence.aggregate();
+    const missing = this.tracks.filter((t) => {
+      if (t === track || joined.has(t) || t.lastSeq >= track.lastSeq || t.announced.size === 0 || t.decision?.identity !== identity)
+        return false;
+      if (identity !== UNKNOWN) return true;
+      const other = t.evidence.aggregate();
+      return threshold !== undefined && aggregate !== undefined && other !== undefined && cosineDistance(aggregate, other) <= threshold;
+    });
+    const latest = missing.sort((a, b) => b.lastSeq - a.lastSeq)[0];
+    if (latest === undefined) return undefined;
+    this.tracks = this.tracks.filter((t) => t !== latest);
+    return latest;
   }
 
   private event(track: Track, type: TrackEvent["type"]): TrackEvent {
-    const leader = track.vote.leader();
+    const { decision } = track;
     const event: TrackEvent = {
       type,
       trackId: track.id,
-      identity: leader?.identity ?? UNKNOWN,
+      identity: decision?.identity ?? UNKNOWN,
       firstSeq: track.firstSeq,
       lastSeq: track.lastSeq,
       box: boxTuple(track.box),
     };
-    if (leader?.distance !== undefined) event.distance = Math.round(leader.distance * 1e4) / 1e4;
-    if (leader?.confidence !== undefined) event.confidence = Math.round(leader.confidence * 1e4) / 1e4;
-    if (type !== "person_left" && leader?.representative !== undefined) event.sample = leader.representative;
+    if (decision?.distance !== undefined) event.distance = Math.round(decision.distance * 1e4) / 1e4;
+    if (decision?.confidence !== undefined) event.confidence = Math.round(decision.confidence * 1e4) / 1e4;
+    if (type !== "person_left" && decision?.representative !== undefined) event.sample = decision.representative;
     return event;
   }
+}
+
+/** Landmarks of a face that came without them: counted as frontal. */
+const FRONTAL: [Point, Point, Point, Point, Point] = [
+  { x: 0, y: 0 },
+  { x: 1, y: 0 },
+  { x: 0.5, y: 0.5 },
+  { x: 0, y: 1 },
+  { x: 1, y: 1 },
+];
+
+/**
+ * The gallery's distance threshold (distance matchers only): the unit of the Unknown rejoin distance and
+ * of the step gate.
+ */
+function galleryThreshold(matcher: FaceMatcher | undefined): number | undefined {
+  return matcher instanceof GalleryMatcher ? matcher.threshold : undefined;
 }
 
 /** One tracker per camera, track ids unique across agents and restarts (`<prefix>-<n>`). */

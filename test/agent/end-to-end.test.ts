@@ -99,6 +99,8 @@ test("agent end to end: SIGKILL and restart lose no frame, gallery hot reload, t
         heartbeatIntervalMs: 500,
         maxWaitMs: 200,
         statsLogIntervalMs: 0,
+        // Visits of the quiet camera end 3 s after its last frame (default 10 s), inside the wait below.
+        track: { visitGapMs: 3000 },
       },
     }),
   );

@@ -18,6 +18,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { trackSettingsSchema } from "../../agent/config.js";
 import { FrameProcessor, type GalleryView } from "../../agent/worker/frame-processor.js";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { Trackers } from "../../agent/worker/tracker.js";
@@ -112,7 +113,7 @@ before(async () => {
     matcher: new GalleryMatcher(upsertIdentities(emptyGallery(pipeline.recognizer), [obama]), THRESHOLD),
     version: 1,
   };
-  const trackers = new Trackers({ iouThreshold: 0.3, lostAfterMs: 60_000, minFramesToName: 2 }, "agent-test");
+  const trackers = new Trackers(trackSettingsSchema.parse({ iouThreshold: 0.3, lostAfterMs: 60_000, minFramesToName: 2 }), "agent-test");
   const processor = new FrameProcessor(pipeline, view, trackers, "agent-test", false);
   const linEvents = await eventsFor(processor, "hall", "lin-manuel-miranda.png", 1);
   seen = linEvents.find((e) => e.type === "person_seen") as RecognitionEvent;
