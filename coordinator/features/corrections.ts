@@ -1,0 +1,39 @@
+/** Corrections of recognition events (into the gallery) and unknown-person alerts: follows every event. */
+import type { Kafka } from "kafkajs";
+import type { ApiRoute } from "../api/route.js";
+import { eventRoutes } from "../api/routes-events.js";
+import { type Corrections, startCorrections } from "../corrections/corrections.js";
+import type { Feature, FeatureContext } from "../feature.js";
+
+export class CorrectionsFeature implements Feature {
+  readonly name = "corrections";
+  private corrections: Corrections | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  async start({ config, bus, log }: FeatureContext): Promise<void> {
+    const corrections = await startCorrections({
+      kafka: this.kafka,
+      connection: config.kafka,
+      stateDir: config.stateDir,
+      recentEvents: config.corrections.recentEvents,
+      retentionHours: config.unknownAlerts.retentionHours,
+      purgeIntervalMs: config.unknownAlerts.purgeIntervalMs,
+      onAlert: (alert) => bus.emit("alert", alert),
+      log,
+    });
+    this.corrections = corrections;
+    this.unsubscribe = bus.on("recognitionEvent", (event) => corrections.observe(event));
+  }
+
+  routes(): ApiRoute[] {
+    if (!this.corrections) throw new Error("corrections: not started");
+    return eventRoutes(this.corrections.control);
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.corrections?.stop();
+  }
+}

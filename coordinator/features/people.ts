@@ -1,0 +1,33 @@
+/** People and their photos (enrollment from the dashboard, into facefleet.gallery); `galleryChanged` on the bus. */
+import type { Kafka } from "kafkajs";
+import type { ApiRoute } from "../api/route.js";
+import { peopleRoutes } from "../api/routes-people.js";
+import type { Feature, FeatureContext } from "../feature.js";
+import { PeopleService } from "../people/people-service.js";
+
+export class PeopleFeature implements Feature {
+  readonly name = "people";
+  private service: PeopleService | undefined;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  async start({ config, bus, log }: FeatureContext): Promise<void> {
+    this.service = await PeopleService.start({
+      kafka: this.kafka,
+      recognition: config.recognition,
+      log,
+      onChange: (message) => {
+        if (message.type === "gallery") bus.emit("galleryChanged", { version: message.version, identities: message.identities });
+      },
+    });
+  }
+
+  routes(): ApiRoute[] {
+    if (!this.service) throw new Error("people: not started");
+    return peopleRoutes(this.service);
+  }
+
+  async stop(): Promise<void> {
+    await this.service?.stop();
+  }
+}
