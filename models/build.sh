@@ -98,6 +98,17 @@ finish() {
 
 tmp_for() { local t="$OUT_DIR/.$1.partial-$$.onnx"; TMP_FILES+=("$t"); printf '%s' "$t"; }
 
+# quantize NAME KIND MODEL COUNT IMAGE_DIR...: static int8 of MODEL into NAME (quantize_int8.py), unless current
+quantize() {
+  local name="$1" kind="$2" model="$3" count="$4"
+  shift 4
+  is_current "$name" && return 0
+  local t
+  t="$(tmp_for "$name")"
+  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind "$kind" --model "$model" --out "$t" --images "$@" --count "$count"
+  finish "$name" "$t"
+}
+
 # ---- checks ----
 [[ -f "$FACE_API_MODEL_DIR/face_recognition_model-weights_manifest.json" ]] \
   || die "$FACE_API_MODEL_DIR not found: run 'npm ci' first"
@@ -152,11 +163,8 @@ say "[3/7] quantize $NAME (calibration: 200 LFW chips)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
 elif skip_uncalibrated; then :
-elif ! is_current "$NAME"; then
-  T="$(tmp_for "$NAME")"
-  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind recognizer --model "$OUT_DIR/face_api_resnet_v1.onnx" \
-    --out "$T" --images "$LFW_IMAGES" --count 200
-  finish "$NAME" "$T"
+else
+  quantize "$NAME" recognizer "$OUT_DIR/face_api_resnet_v1.onnx" 200 "$LFW_IMAGES"
 fi
 
 # ---- (c) int8 detector ----
@@ -167,11 +175,8 @@ if [[ "$INT8" == never ]]; then
 elif skip_uncalibrated; then :
 elif [[ ! -f "$YUNET_SRC" ]]; then
   printf '    skipped: %s not found (facefleet models fetch yunet-2023mar-dynamic)\n' "$YUNET_SRC"
-elif ! is_current "$NAME"; then
-  T="$(tmp_for "$NAME")"
-  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind detector --model "$YUNET_SRC" \
-    --out "$T" --images "$EXAMPLES" "$LFW_IMAGES" --count 50
-  finish "$NAME" "$T"
+else
+  quantize "$NAME" detector "$YUNET_SRC" 50 "$EXAMPLES" "$LFW_IMAGES"
 fi
 
 # ---- (d) official SFace from the PyPI wheel ----
@@ -202,11 +207,8 @@ say "[7/7] quantize $NAME (calibration: 200 LFW chips aligned on SFace's templat
 if [[ "$INT8" == never || "$SFACE" == no ]]; then
   printf '    skipped (--int8 auto on this CPU, or --no-sface)\n'
 elif skip_uncalibrated; then :
-elif ! is_current "$NAME"; then
-  T="$(tmp_for "$NAME")"
-  "$PY" "$EXPORT_DIR/quantize_int8.py" --kind sface --model "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" \
-    --out "$T" --images "$LFW_IMAGES" --count 200
-  finish "$NAME" "$T"
+else
+  quantize "$NAME" sface "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" 200 "$LFW_IMAGES"
 fi
 
 built=()
