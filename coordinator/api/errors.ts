@@ -21,6 +21,7 @@ export class HttpError extends Error {
 export const badRequest = (message: string) => new HttpError(400, "bad-request", message);
 export const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
 export const notFound = (message: string) => new HttpError(404, "not-found", message);
+export const tooManyRequests = (message: string) => new HttpError(429, "too-many-requests", message);
 
 /** "Payload Too Large" → "payload-too-large"; the error name of a 4xx Fastify raised itself. */
 function codeOf(status: number): string {

@@ -77,6 +77,8 @@ function operation(route: ApiRoute): Json {
   if (route.refusals?.includes(409)) responses["409"] = errorResponse("Refused in the current state (agent offline or drained...).");
   if (route.refusals?.includes(422))
     responses["422"] = errorResponse("Well-formed but refused (a photo without exactly one usable face...).");
+  if (route.refusals?.includes(429))
+    responses["429"] = errorResponse("Too many failed attempts from this address: wait the Retry-After seconds.");
   if (route.refusals?.includes(503))
     responses["503"] = errorResponse("A part this route needs is not available now (models not loaded...).");
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], responses };

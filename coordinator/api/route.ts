@@ -38,7 +38,7 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   /** Bytes of request body this route accepts (default: the server's 256 KiB). */
   bodyLimit?: number;
   /** Refusals beyond 400 (bad params/body) and 401 (no credentials) that the route can give. */
-  refusals?: ReadonlyArray<404 | 409 | 422 | 503>;
+  refusals?: ReadonlyArray<404 | 409 | 422 | 429 | 503>;
   handle(context: RouteContext<P, B, Q>): unknown;
 }
 

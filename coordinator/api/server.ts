@@ -40,6 +40,17 @@ export type ApiServerOptions = {
 export type ApiServer = { url: string; close(): Promise<void> };
 
 const BODY_LIMIT_BYTES = 256 * 1024;
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 /** Longer than any valid parameter, so that zod (not the router) refuses a long one and names it. */
 const MAX_PARAM_LENGTH = 1024;
 /** Incoming WebSocket frames are ignored; this caps what a client can make the server buffer. */
@@ -155,6 +166,11 @@ function installErrorHandling(app: FastifyInstance, log: (line: string) => void,
 
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
+    // The dashboard loads only its own scripts, styles and images (camera frames and crops are same-origin URLs or
+    // data:), talks only to this server (fetch and its WebSocket), and may not be framed by another site.
+    reply.header("content-security-policy", CONTENT_SECURITY_POLICY);
+    reply.header("x-frame-options", "DENY");
+    reply.header("referrer-policy", "no-referrer");
     if (isApiPath(request.url)) reply.header("cache-control", "no-store");
     return payload;
   });

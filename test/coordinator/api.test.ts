@@ -164,6 +164,34 @@ test("wrong password or token at login is 401, a malformed login body 400", asyn
   });
 });
 
+test("repeated wrong logins from one address are refused with 429 and Retry-After, the right one too while locked", async () => {
+  await withServer(async (ctx) => {
+    const login = (body: unknown) => call(ctx, "/api/login", { method: "POST", body, token: null });
+    for (let i = 0; i < 5; i++) assert.equal((await login({ password: `guess ${i}` })).status, 401, `attempt ${i + 1}`);
+    const sixth = await login({ password: "guess 6" });
+    assert.equal(sixth.status, 429);
+    assert.equal(errorOf(sixth.json).error, "too-many-requests");
+    const retryAfter = Number(sixth.headers.get("retry-after"));
+    assert.ok(retryAfter >= 1 && retryAfter <= 900, `retry-after ${retryAfter}`);
+    assert.equal((await login({ password: PASSWORD })).status, 429, "locked: even the right password waits");
+    assert.equal((await call(ctx, "/api/agents")).status, 200, "the bearer token is not a login: it still works");
+  });
+});
+
+test("every response carries a Content-Security-Policy with frame-ancestors 'none', X-Frame-Options and no referrer", async () => {
+  await withServer(async (ctx) => {
+    for (const path of ["/api/agents", "/api/openapi.json", "/api/nothing-here"]) {
+      const { headers } = await call(ctx, path);
+      const csp = headers.get("content-security-policy") ?? "";
+      assert.match(csp, /default-src 'self'/, path);
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.match(csp, /script-src 'self'(;|$)/, `${path}: no inline scripts`);
+      assert.equal(headers.get("x-frame-options"), "DENY", path);
+      assert.equal(headers.get("referrer-policy"), "no-referrer", path);
+    }
+  });
+});
+
 test("without a configured password, password logins are refused", async () => {
   await withServer(
     async (ctx) => {

@@ -171,6 +171,10 @@ export async function startBrowserFleet(t: TestContext, options: BrowserFleetOpt
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(`${kind}: ${error.message}`));
+      // The coordinator's Content-Security-Policy: anything it blocks is a problem of the page (coordinator/api/server.ts).
+      page.on("console", (message) => {
+        if (message.type() === "error" && /Content Security Policy/i.test(message.text())) problems.push(`${kind}: ${message.text()}`);
+      });
       return { context, page, problems };
     },
     cleanup(stop) {
