@@ -15,8 +15,8 @@ const help = `usage: facefleet enroll DIR --gallery FILE [--json] [--publish [--
 
 Enrolls DIR/<identity>/*.jpg and DIR/<identity>.jpg (JPEG, PNG, WebP) into the gallery FILE.
 Each picture gives one face: the only one, or the largest when it clearly is the subject (at least
-2x the area of the next face and near the centre; the others are listed as ignored background
-faces). Pictures with no face, several faces and no clear subject, or a face too small, blurred or
+1.5x the area of the next face and the face nearest the centre; the others are listed as ignored
+background faces). Pictures with no face, several faces and no clear subject, or a face too small, blurred or
 turned are rejected and listed with the reason. Identities found in DIR
 replace their earlier embeddings; other identities in the gallery are kept. FILE is written atomically.
 
