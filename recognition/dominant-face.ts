@@ -41,10 +41,10 @@ export function describeIgnored(count: number): string {
 
 /**
  * The one face of a picture to enroll, or why there is none. The largest face is chosen when it is alone or
- * clearly the subject (DominantFaceRule: larger than the others by a margin and the most central) and the others are reported as ignored; several faces with no clear
- * subject are refused as ambiguous, never guessed at; the chosen face must have no quality issue (too small,
- * blurred, turned: face-quality.ts) and an embedding (`embedding: null` means the pipeline found it too small to
- * recognise).
+ * clearly the subject (DominantFaceRule: larger than the next by a margin, and the most central), and the others
+ * are reported as ignored; several faces with no clear subject are refused as ambiguous, never guessed at; the
+ * chosen face must have no quality issue (too small, blurred, turned: face-quality.ts) and an embedding
+ * (`embedding: null` means the pipeline found it too small to recognise).
  */
 export function chooseEnrollmentFace<F extends DetectedFace & { embedding: Float32Array | null }>(
   image: RgbImage,

@@ -10,7 +10,7 @@ export type FaceQualityIssue = { kind: FaceQualityIssueKind; message: string };
 export type FacePose = {
   /** Tilt of the eye line, degrees (positive: clockwise in the picture). */
   rollDegrees: number;
-  /** Nose offset from the middle of the eyes along the eye line, in eye distances (0 frontal, ±0.5 nose under an eye). */
+  /** Nose offset from the middle of the eyes along the eye line, in eye distances (0 frontal, ±0.5 under an eye). */
   yaw: number;
   /** Where the nose sits between the eye line (0) and the mouth line (1); about 0.56 frontal, lower looking up, higher looking down. */
   pitch: number;
@@ -39,7 +39,10 @@ export type FaceQualityLimits = {
   size: QualityRange;
   /** YuNet's score (no issue is raised for it: the detector's own threshold already decides what is a face). */
   detector: QualityRange;
-  /** |roll| in degrees: a tilted head is aligned upright, so it costs little and is refused only from 90 degrees (YuNet's landmarks also under-read roll: 8 degrees for a face turned 25). */
+  /**
+   * |roll| in degrees: a tilted head is aligned upright, so it costs little and is refused only from 90 degrees
+   * (YuNet's landmarks also under-read roll: 8 degrees for a face rotated 25).
+   */
   rollDegrees: QualityRange;
   /** |yaw| as in FacePose. */
   yaw: QualityRange;
