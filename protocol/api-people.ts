@@ -65,14 +65,20 @@ export const personChangeSchema = z.object({
 });
 export type PersonChange = z.infer<typeof personChangeSchema>;
 
-/** POST /api/people/:name/photos: the photo had exactly one face, now enrolled. */
+/** POST /api/people/:name/photos: the photo's subject (its one face, or the clearly dominant one) is now enrolled. */
 export const addPhotoResultSchema = z.object({
   person: personViewSchema,
+  /** Faces enrolled from the photo: always 1. */
   faces: z.literal(1),
+  /** Other, smaller faces in the photo that were left out (recognition/dominant-face.ts). */
+  backgroundFaces: z.number().int().nonnegative(),
   version: z.number().int().nonnegative(),
 });
 export type AddPhotoResult = z.infer<typeof addPhotoResultSchema>;
 
-/** Why a photo was refused (422 `{ error, message }`). */
-export const photoRejectionSchema = z.enum(["no-face", "several-faces", "face-too-small", "bad-image"]);
+/**
+ * Why a photo was refused (422 `{ error, message }`): several-faces is several faces and none clearly the
+ * subject; face-too-small, face-blurred and face-turned are about the subject's face (recognition/face-quality.ts).
+ */
+export const photoRejectionSchema = z.enum(["no-face", "several-faces", "face-too-small", "face-blurred", "face-turned", "bad-image"]);
 export type PhotoRejection = z.infer<typeof photoRejectionSchema>;

@@ -14,7 +14,10 @@ import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOpti
 const help = `usage: facefleet enroll DIR --gallery FILE [--json] [--publish [--brokers H:P,...|--config FILE]]
 
 Enrolls DIR/<identity>/*.jpg and DIR/<identity>.jpg (JPEG, PNG, WebP) into the gallery FILE.
-Pictures with no face or more than one face are rejected and listed. Identities found in DIR
+Each picture gives one face: the only one, or the largest when it clearly is the subject (at least
+1.5x the area of the next face and the face nearest the centre; the others are listed as ignored
+background faces). Pictures with no face, several faces and no clear subject, or a face too small, blurred or
+turned are rejected and listed with the reason. Identities found in DIR
 replace their earlier embeddings; other identities in the gallery are kept. FILE is written atomically.
 
   --gallery FILE   gallery to create or update
@@ -101,6 +104,7 @@ export const enrollCommand: Command = {
         version: gallery.version,
         identities: result.identities.map((i) => ({ name: i.name, images: i.embeddings.length })),
         rejected: result.rejected.map((r) => ({ image: r.path, identity: r.identity, reason: r.reason })),
+        ignored: result.ignored.map((n) => ({ image: n.path, identity: n.identity, faces: n.ignoredFaces })),
         ...(published ? { published: { topic: published.topic, galleryVersion: published.version } } : {}),
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -108,6 +112,10 @@ export const enrollCommand: Command = {
       process.stdout.write(
         `enrolled ${result.accepted} picture(s) of ${result.identities.length} identit${result.identities.length === 1 ? "y" : "ies"} into ${galleryPath} (version ${gallery.version}, ${gallery.identities.length} identities in all)\n`,
       );
+      if (result.ignored.length > 0) {
+        process.stdout.write(`enrolled the subject of ${result.ignored.length} picture(s) with other faces:\n`);
+        for (const n of result.ignored) process.stdout.write(`  ${n.path}: ${n.note}\n`);
+      }
       if (result.rejected.length > 0) {
         process.stdout.write(`rejected ${result.rejected.length} picture(s):\n`);
         for (const r of result.rejected) process.stdout.write(`  ${r.path}: ${r.reason}\n`);

@@ -47,6 +47,7 @@ export const trainCommand: Command = {
     const sources = await listEnrollmentSources(positionals[0] as string);
     const pipeline = await RecognitionPipeline.load(recognitionSettingsFromOptions(values));
     const result = await embedEnrollmentSources(pipeline, sources, createProgress("embed"));
+    for (const n of result.ignored) process.stdout.write(`used the subject of ${n.path}: ${n.note}\n`);
     for (const r of result.rejected) process.stdout.write(`rejected ${r.path}: ${r.reason}\n`);
     const samples: LabelledEmbedding[] = result.identities.flatMap((i) => i.embeddings.map((e) => ({ label: i.name, vector: e.vector })));
     if (result.identities.length < 2) {

@@ -43,7 +43,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
       url: "/api/people/:name/photos",
       operationId: "addPersonPhoto",
       summary:
-        "Adds a photo (base64 JPEG, PNG or WebP) with exactly one face: its embedding joins the person's and the record is published to facefleet.gallery. 422 with error no-face, several-faces, face-too-small or bad-image otherwise.",
+        "Adds a photo (base64 JPEG, PNG or WebP) of the person: its one face, or the largest when it clearly is the subject (the others are counted in backgroundFaces), joins the person's embeddings and the record is published to facefleet.gallery. 422 with error no-face, several-faces (none clearly the subject), face-too-small, face-blurred, face-turned or bad-image otherwise.",
       tag: "people",
       params: personParamSchema,
       body: addPhotoBodySchema,

@@ -8,13 +8,13 @@ export interface PeopleControl {
   list(): PeopleList;
   /** A person without photos: held by the coordinator until the first photo publishes the record. */
   create(name: string): Promise<PersonChange>;
-  /** Decode → detect → exactly one face → align → embed, then publish the person's record. Throws PhotoRejectedError, ModelsUnavailableError. */
+  /** Decode → detect → the subject's face (recognition/dominant-face.ts) → align → embed, then publish the person's record. Throws PhotoRejectedError, ModelsUnavailableError. */
   addPhoto(name: string, image: Buffer): Promise<AddPhotoResult>;
   /** A tombstone on the gallery topic (or only forgetting a person without photos). */
   remove(name: string): Promise<PersonChange>;
 }
 
-/** The photo is not one usable face (422). */
+/** The photo has no usable face of its subject (422). */
 export class PhotoRejectedError extends Error {
   constructor(
     readonly reason: PhotoRejection,

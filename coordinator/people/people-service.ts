@@ -5,17 +5,19 @@
  * one record per identity keyed by name, idempotent producer, acks=all, the Java-compatible partitioner),
  * so the agents' gallery followers pick it up as a hot reload. Changes are applied one at a time.
  *
- * A photo goes decode → detect → exactly one face → align → embed (recognition/pipeline.ts). The models
- * are loaded on the first photo, with the recognizer family the gallery already uses (embeddings of
- * different families don't compare), else the settings' default.
+ * A photo goes decode → detect → the subject's face (recognition/dominant-face.ts, the rule `facefleet enroll`
+ * uses) → align → embed (recognition/pipeline.ts). The models are loaded on the first photo, with the
+ * recognizer family the gallery already uses (embeddings of different families don't compare), else the
+ * settings' default.
  */
 import kafkajs, { type Kafka, type Producer } from "kafkajs";
 import { loadManifest } from "../../models/manifest.js";
 import type { StreamMessage } from "../../protocol/api.js";
-import type { PeopleList, PersonChange, PersonView } from "../../protocol/api-people.js";
+import type { PeopleList, PersonChange, PersonView, PhotoRejection } from "../../protocol/api-people.js";
 import { encodeGalleryRecord, galleryTombstone } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
 import { DecodeError } from "../../recognition/decode.js";
+import { chooseEnrollmentFace, describeIgnored, type EnrollmentRefusal } from "../../recognition/dominant-face.js";
 import type { GalleryEntry } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { RecognitionSettingsInput } from "../../recognition/recognition-settings.js";
@@ -39,6 +41,18 @@ export type PeopleServiceOptions = {
   /** Embeddings one person may have; default 32. */
   maxPhotos?: number;
 };
+
+/** The API's name for each reason recognition/dominant-face.ts refuses a photo for. */
+const PHOTO_REJECTION: Record<EnrollmentRefusal, PhotoRejection> = {
+  "no-face": "no-face",
+  ambiguous: "several-faces",
+  "too-small": "face-too-small",
+  blurred: "face-blurred",
+  turned: "face-turned",
+};
+
+/** The reason `facefleet enroll` gives, as a sentence. */
+const photoRejectionMessage = (reason: string) => `${reason.charAt(0).toUpperCase()}${reason.slice(1)}`;
 
 /** How long a change waits to read its own record back before answering. */
 const READ_BACK_MS = 15_000;
@@ -122,30 +136,26 @@ export class PeopleService implements PeopleControl {
           `person "${name}" was enrolled with ${existing.recognizer.modelId} (${existing.recognizer.family}) but the coordinator runs ${recognizer.modelId}: delete and re-enroll`,
         );
 
-      let faces: Awaited<ReturnType<RecognitionPipeline["analyse"]>>["faces"];
+      let analysis: Awaited<ReturnType<RecognitionPipeline["analyse"]>>;
       try {
-        ({ faces } = await pipeline.analyse(image));
+        analysis = await pipeline.analyse(image);
       } catch (error) {
         if (error instanceof DecodeError)
           throw new PhotoRejectedError("bad-image", `${error.message} (expected a JPEG, PNG or WebP picture)`);
         throw error;
       }
-      const face = faces[0];
-      if (faces.length === 0 || !face) throw new PhotoRejectedError("no-face", "no face found in the photo");
-      if (faces.length > 1) throw new PhotoRejectedError("several-faces", `${faces.length} faces found in the photo, expected 1`);
-      if (!face.embedding)
-        throw new PhotoRejectedError(
-          "face-too-small",
-          `the face is ${Math.round(Math.min(face.box.width, face.box.height))} px, too small to recognise: use a closer or larger photo`,
-        );
+      const choice = chooseEnrollmentFace(analysis.image, analysis.faces);
+      if (!choice.accepted) throw new PhotoRejectedError(PHOTO_REJECTION[choice.refusal], photoRejectionMessage(choice.reason));
+      const face = choice.face;
 
       const entry: GalleryEntry = { vector: face.embedding, source: `upload ${new Date().toISOString()}` };
       const embeddings = [...(existing?.embeddings ?? []), entry];
       // The whole record again, with whatever else it carries (corrections), plus the new embedding.
       await this.publish(encodeGalleryRecord({ ...(existing ?? { name }), name, embeddings }, recognizer));
       this.pending.delete(name);
-      this.options.log(`people: photo ${embeddings.length} of "${name}" enrolled; gallery version ${this.store.version}`);
-      return { person: this.require(name), faces: 1 as const, version: this.store.version };
+      const ignored = choice.ignored.length > 0 ? ` (${describeIgnored(choice.ignored.length)})` : "";
+      this.options.log(`people: photo ${embeddings.length} of "${name}" enrolled${ignored}; gallery version ${this.store.version}`);
+      return { person: this.require(name), faces: 1 as const, backgroundFaces: choice.ignored.length, version: this.store.version };
     });
   }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import sharp from "sharp";
 import { recognitionSettingsFromOptions } from "../../cli/recognition-options.js";
-import { exampleImage, examplesDir } from "../support/paths.js";
+import { exampleImage, examplesDir, sharedDir } from "../support/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 const work = await mkdtemp(join(tmpdir(), "facefleet-cli-"));
@@ -23,10 +23,37 @@ test("enroll: one identity enrolled, the two-face picture rejected with its reas
   const summary = JSON.parse(result.stdout);
   assert.deepEqual(summary.identities, [{ name: "obama", images: 1 }]);
   assert.equal(summary.rejected.length, 1);
-  assert.match(summary.rejected[0].reason, /2 faces found/);
+  assert.match(summary.rejected[0].reason, /2 faces found and none is clearly the subject/);
+  assert.deepEqual(summary.ignored, []);
   const file = JSON.parse(await readFile(gallery, "utf8"));
   assert.equal(file.format, "facefleet-gallery");
   assert.equal(file.version, 1);
+});
+
+test("enroll: the subject of a picture with a background face is enrolled and the ignored face listed; an ambiguous one refused", async () => {
+  const dir = join(work, "people-background");
+  await mkdir(join(dir, "anders"), { recursive: true });
+  const lfw = join(sharedDir, "data", "lfw_dev", "images", "Anders_Fogh_Rasmussen", "Anders_Fogh_Rasmussen_0002.jpg");
+  await copyFile(lfw, join(dir, "anders", "with-background.jpg"));
+  await copyFile(exampleImage("two_people.jpg"), join(dir, "crowd.jpg"));
+  const target = join(work, "background.json");
+  const text = await runCli(["enroll", dir, "--gallery", target]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^enrolled 1 picture\(s\) of 1 identity into /);
+  assert.match(
+    text.stdout,
+    /enrolled the subject of 1 picture\(s\) with other faces:\n {2}\S*with-background\.jpg: ignored 1 background face\n/,
+  );
+  assert.match(text.stdout, /rejected 1 picture\(s\):\n {2}\S*crowd\.jpg: 2 faces found and none is clearly the subject/);
+  const json = await runCli(["enroll", dir, "--gallery", target, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const summary = JSON.parse(json.stdout);
+  assert.deepEqual(summary.identities, [{ name: "anders", images: 1 }]);
+  assert.deepEqual(summary.ignored, [{ image: join(dir, "anders", "with-background.jpg"), identity: "anders", faces: 1 }]);
+  assert.deepEqual(
+    summary.rejected.map((r: { identity: string }) => r.identity),
+    ["crowd"],
+  );
 });
 
 test("identify --json: one line per picture as DESIGN.md shows; a truncated JPEG gets an error and exit 1", async () => {

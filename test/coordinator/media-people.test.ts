@@ -225,9 +225,11 @@ test("a one-face photo enrolls the person on facefleet.gallery, where the agents
   const result = answer.json as {
     person: { name: string; photos: number; published: boolean; recognizer: string };
     faces: number;
+    backgroundFaces: number;
     version: number;
   };
   assert.equal(result.faces, 1);
+  assert.equal(result.backgroundFaces, 0);
   assert.equal(result.person.photos, 1);
   assert.equal(result.person.published, true);
   assert.ok(result.version >= 1);
@@ -260,11 +262,11 @@ test("a one-face photo enrolls the person on facefleet.gallery, where the agents
   assert.deepEqual(gallery.at(-1), { type: "gallery", version: list.version, identities: 1 });
 });
 
-test("photos without exactly one face, and non-pictures, are refused with 422 and the reason", async () => {
+test("photos without one clear subject, and non-pictures, are refused with 422 and the reason", async () => {
   const two = await call("/api/people/obama/photos", { method: "POST", body: { image: await base64(exampleImage("two_people.jpg")) } });
   assert.equal(two.status, 422);
   assert.equal((two.json as { error: string }).error, "several-faces");
-  assert.match((two.json as { message: string }).message, /2 faces/);
+  assert.match((two.json as { message: string }).message, /^2 faces found and none is clearly the subject/);
 
   const sky = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 90, g: 140, b: 210 } } })
     .png()
@@ -283,6 +285,27 @@ test("photos without exactly one face, and non-pictures, are refused with 422 an
 
   // Nothing changed.
   assert.equal(follower.entries().find((e) => e.name === "obama")?.embeddings, 2);
+});
+
+test("a photo with a smaller face in the background enrolls its subject and counts the other; a blurred one is refused", async () => {
+  // obama.jpg (a 240 px face) with biden.jpg shrunk into its lower left corner (a 59 px face).
+  const biden = await sharp(exampleImage("biden.jpg")).resize(200).toBuffer();
+  const withBackground = await sharp(exampleImage("obama.jpg"))
+    .composite([{ input: biden, left: 20, top: 680 }])
+    .jpeg()
+    .toBuffer();
+  const answer = await call("/api/people/obama/photos", { method: "POST", body: { image: withBackground.toString("base64") } });
+  assert.equal(answer.status, 200, JSON.stringify(answer.json));
+  const result = answer.json as { person: { photos: number }; faces: number; backgroundFaces: number };
+  assert.deepEqual([result.faces, result.backgroundFaces, result.person.photos], [1, 1, 3]);
+  assert.ok(logs.some((line) => /people: photo 3 of "obama" enrolled \(ignored 1 background face\)/.test(line)));
+  await waitFor("the follower holds 3 embeddings of obama", () => follower.entries().find((e) => e.name === "obama")?.embeddings === 3);
+
+  const blurred = await sharp(exampleImage("obama.jpg")).blur(8).png().toBuffer();
+  const refused = await call("/api/people/obama/photos", { method: "POST", body: { image: blurred.toString("base64") } });
+  assert.equal(refused.status, 422);
+  assert.equal((refused.json as { error: string }).error, "face-blurred");
+  assert.match((refused.json as { message: string }).message, /^Face blurred \(sharpness 0\.\d+, needs more than 0\.25\)/);
 });
 
 test("a large photo fits the route's body limit", async () => {

@@ -11,8 +11,10 @@ import { encodePhoto } from "./photo-encoding.js";
 
 const REJECTION_TEXT: Record<PhotoRejection, string> = {
   "no-face": "Rejected: no face found in this photo.",
-  "several-faces": "Rejected: more than one face — use a photo of this person alone.",
+  "several-faces": "Rejected: more than one face and none clearly the main one — use a photo of this person alone.",
   "face-too-small": "Rejected: the face is too small — use a closer or larger photo.",
+  "face-blurred": "Rejected: the face is blurred — use a sharper photo.",
+  "face-turned": "Rejected: the face is turned away — use a photo looking at the camera.",
   "bad-image": "Rejected: not a readable JPEG, PNG or WebP picture.",
 };
 
@@ -23,8 +25,10 @@ const byName = (a: PersonView, b: PersonView) => a.name.localeCompare(b.name, un
 /** What the server said about one photo. */
 async function sendPhoto(name: string, file: File): Promise<PhotoResult> {
   try {
-    await uploadPhoto(name, await encodePhoto(file));
-    return { file: file.name, outcome: "accepted", text: "Enrolled." };
+    const { backgroundFaces } = await uploadPhoto(name, await encodePhoto(file));
+    const ignored =
+      backgroundFaces > 0 ? ` (${backgroundFaces} smaller face${backgroundFaces === 1 ? "" : "s"} in the background ignored)` : "";
+    return { file: file.name, outcome: "accepted", text: `Enrolled${ignored}.` };
   } catch (error) {
     if (error instanceof HttpError && error.status === 422 && isRejection(error.error))
       return { file: file.name, outcome: "rejected", reason: error.error, text: REJECTION_TEXT[error.error] };
@@ -34,8 +38,8 @@ async function sendPhoto(name: string, file: File): Promise<PhotoResult> {
 }
 
 /**
- * People enrolled in the gallery: list, add a person, upload photos (each must show exactly one face;
- * a refused photo says why), delete a person (confirmed). Refreshes when the gallery changes.
+ * People enrolled in the gallery: list, add a person, upload photos (each enrolls its one face, or the
+ * clearly largest one; a refused photo says why), delete a person (confirmed). Refreshes when the gallery changes.
  */
 export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
   const [people, setPeople] = useState<PersonView[] | null>(null);
