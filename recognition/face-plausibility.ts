@@ -59,7 +59,7 @@ export class FacePlausibilityCheck {
     };
     let best = 0;
     for (const mirror of [false, true]) {
-      const found = await this.detector.detect(await squareCrop(image, centre, side, size, mirror));
+      const found = await this.detector.detect(squareCrop(image, centre, side, size, mirror));
       for (const f of found) if (intersectionOverUnion(f.box, expected) >= this.settings.minOverlap) best = Math.max(best, f.score);
       if (best >= minScore) break;
     }

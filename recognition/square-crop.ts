@@ -1,49 +1,84 @@
-import sharp from "sharp";
 import type { Point, RgbImage } from "./image.js";
 
+/** For each output pixel along one axis: the source pixels it covers and their weights (summing to 1). */
+type Taps = { index: Int32Array; weight: Float32Array; start: Int32Array };
+
 /**
- * The square of side `side` (original pixels) centred on `centre`, resized to `size` x `size` with sharp's
- * linear kernel (as the detector's own input), the part outside the picture black; `mirror` flips it left to right.
+ * Resampling weights from `side` source pixels starting at `origin` to `size` output pixels: the exact area
+ * average when shrinking (each output pixel averages the source span it covers), linear interpolation between
+ * pixel centres when enlarging. Source pixels outside [0, limit) get no tap (they are black).
  */
-export async function squareCrop(image: RgbImage, centre: Point, side: number, size: number, mirror = false): Promise<RgbImage> {
-  const whole = Math.max(1, Math.round(side));
-  const left = Math.round(centre.x - whole / 2);
-  const top = Math.round(centre.y - whole / 2);
-  const x0 = Math.max(0, left);
-  const y0 = Math.max(0, top);
-  const x1 = Math.min(image.width, left + whole);
-  const y1 = Math.min(image.height, top + whole);
-  if (x1 <= x0 || y1 <= y0) return { data: new Uint8Array(size * size * 3), width: size, height: size };
-  const scale = size / whole;
-  // The part inside the picture, resized, then padded with black to size x size where it is placed.
-  const innerWidth = Math.min(size, Math.max(1, Math.round((x1 - x0) * scale)));
-  const innerHeight = Math.min(size, Math.max(1, Math.round((y1 - y0) * scale)));
-  const padLeft = Math.min(size - innerWidth, Math.round((x0 - left) * scale));
-  const padTop = Math.min(size - innerHeight, Math.round((y0 - top) * scale));
-  const pixels = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 })
-    .resize(innerWidth, innerHeight, { kernel: "linear", fit: "fill" })
-    .extend({
-      left: padLeft,
-      top: padTop,
-      right: size - innerWidth - padLeft,
-      bottom: size - innerHeight - padTop,
-      background: { r: 0, g: 0, b: 0 },
-    })
-    .raw()
-    .toBuffer();
-  const data = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  if (!mirror) return { data, width: size, height: size };
-  // Mirrored here, not with sharp's flop: sharp flips before it resizes and pads, whatever the call order.
-  const mirrored = new Uint8Array(data.length);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const from = (y * size + x) * 3;
-      const to = (y * size + (size - 1 - x)) * 3;
-      mirrored[to] = data[from] as number;
-      mirrored[to + 1] = data[from + 1] as number;
-      mirrored[to + 2] = data[from + 2] as number;
+function taps(origin: number, side: number, size: number, limit: number): Taps {
+  const step = side / size;
+  const index: number[] = [];
+  const weight: number[] = [];
+  const start = new Int32Array(size + 1);
+  for (let o = 0; o < size; o++) {
+    start[o] = index.length;
+    if (step >= 1) {
+      const a = origin + o * step;
+      const b = a + step;
+      for (let i = Math.floor(a); i < b; i++) {
+        const w = (Math.min(b, i + 1) - Math.max(a, i)) / step;
+        if (w > 0 && i >= 0 && i < limit) {
+          index.push(i);
+          weight.push(w);
+        }
+      }
+    } else {
+      const s = origin + (o + 0.5) * step - 0.5;
+      const i = Math.floor(s);
+      const f = s - i;
+      if (i >= 0 && i < limit) {
+        index.push(i);
+        weight.push(1 - f);
+      }
+      if (i + 1 >= 0 && i + 1 < limit && f > 0) {
+        index.push(i + 1);
+        weight.push(f);
+      }
     }
   }
-  return { data: mirrored, width: size, height: size };
+  start[size] = index.length;
+  return { index: Int32Array.from(index), weight: Float32Array.from(weight), start };
+}
+
+/**
+ * The square of side `side` (original pixels) centred on `centre`, resampled to `size` x `size` (area average
+ * when shrinking, so a large face is not aliased), the part outside the picture black; `mirror` flips it left
+ * to right. Plain TypeScript: for one small square this is several times faster than a sharp pipeline.
+ */
+export function squareCrop(image: RgbImage, centre: Point, side: number, size: number, mirror = false): RgbImage {
+  const { width, data } = image;
+  const columns = taps(centre.x - side / 2, side, size, width);
+  const rows = taps(centre.y - side / 2, side, size, image.height);
+  // Rows first: each output row is a weighted sum of source rows, resampled along x.
+  const out = new Uint8Array(size * size * 3);
+  const line = new Float32Array(size * 3);
+  for (let y = 0; y < size; y++) {
+    line.fill(0);
+    for (let r = rows.start[y] as number; r < (rows.start[y + 1] as number); r++) {
+      const rowBase = (rows.index[r] as number) * width * 3;
+      const wy = rows.weight[r] as number;
+      for (let x = 0; x < size; x++) {
+        let red = 0;
+        let green = 0;
+        let blue = 0;
+        for (let c = columns.start[x] as number; c < (columns.start[x + 1] as number); c++) {
+          const p = rowBase + (columns.index[c] as number) * 3;
+          const wx = columns.weight[c] as number;
+          red += (data[p] as number) * wx;
+          green += (data[p + 1] as number) * wx;
+          blue += (data[p + 2] as number) * wx;
+        }
+        const target = (mirror ? size - 1 - x : x) * 3;
+        line[target] = (line[target] as number) + red * wy;
+        line[target + 1] = (line[target + 1] as number) + green * wy;
+        line[target + 2] = (line[target + 2] as number) + blue * wy;
+      }
+    }
+    const base = y * size * 3;
+    for (let i = 0; i < size * 3; i++) out[base + i] = Math.min(255, Math.round(line[i] as number));
+  }
+  return { data: out, width: size, height: size };
 }
