@@ -6,7 +6,10 @@
  * in full (plain and mirrored square) once, so every operating point comes from the same run.
  * Writes bench/results/face-plausibility.json and face-plausibility.md.
  *
- *   npm run build && node dist/bench/face-plausibility/run.js [--threads 1]
+ *   npm run build && node dist/bench/face-plausibility/run.js [--threads 1] [--detector yunet-2023mar-dynamic-int8]
+ *
+ * With --detector (a manifest id; the default is the manifest's fp32 detector), the results are written to
+ * face-plausibility-<id>.json/.md instead.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -26,8 +29,9 @@ import { examplesDir, lfwGallery, lfwProbes, useBenchModels } from "../support/s
 import { extractFrames } from "../support/video-frames.js";
 
 useBenchModels();
-const { values } = parseArgs({ options: { threads: { type: "string", default: "1" } } });
+const { values } = parseArgs({ options: { threads: { type: "string", default: "1" }, detector: { type: "string" } } });
 const threads = Number(values.threads);
+const output = `bench/results/face-plausibility${values.detector ? `-${values.detector}` : ""}`;
 const DETECTOR_SCORES = [0.7, 0.5];
 const MIN_SCORES = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 const DEFAULT_MIN_SCORE = defaultPlausibilitySettings.minScore;
@@ -38,6 +42,7 @@ const pipeline = await RecognitionPipeline.load({
   threads,
   detectScoreThreshold: Math.min(...DETECTOR_SCORES),
   plausibilityCheck: false,
+  ...(values.detector ? { detector: values.detector } : {}),
 });
 // minScore above 1: both squares are always examined, so the score is the full max(plain, mirrored).
 const fullCheck = new FacePlausibilityCheck(pipeline.detector.loaded, { ...defaultPlausibilitySettings, minScore: 2 });
@@ -187,7 +192,7 @@ function round(v: number): number {
 }
 
 const report = {
-  command: `npm run build && node dist/bench/face-plausibility/run.js --threads ${threads}`,
+  command: `npm run build && node dist/bench/face-plausibility/run.js --threads ${threads}${values.detector ? ` --detector ${values.detector}` : ""}`,
   date: new Date().toISOString(),
   machine: { ...machineDescription(), loadavg: loadavg().map((v) => round(v)) },
   detector: pipeline.detector.loaded.model.id,
@@ -201,7 +206,7 @@ const report = {
   nofaceDetections,
   realFacesRejected: { detectorScore0_7: lost(0.7, DEFAULT_MIN_SCORE), detectorScore0_5: lost(0.5, DEFAULT_MIN_SCORE) },
 };
-await writeFileAtomic("bench/results/face-plausibility.json", `${JSON.stringify(report, null, 2)}\n`);
+await writeFileAtomic(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);
 
 // ---- markdown ----
 const md: string[] = [];
@@ -212,7 +217,7 @@ md.push(
 );
 md.push(
   "",
-  `Detector ${report.detector} (fp32, ${threads} thread${threads === 1 ? "" : "s"}). The check (recognition/face-plausibility.ts) cuts a square of ${defaultPlausibilitySettings.context} face sides around each detection, resizes it to ${defaultPlausibilitySettings.size} px and runs the detector on it again, plain and mirrored; a detection is kept when a re-detection overlapping its box (IoU >= ${defaultPlausibilitySettings.minOverlap}) scores at least the minimum (default **${DEFAULT_MIN_SCORE}**). "—" = no check (before).`,
+  `Detector ${report.detector} (${threads} thread${threads === 1 ? "" : "s"}). The check (recognition/face-plausibility.ts) cuts a square of ${defaultPlausibilitySettings.context} face sides around each detection, resizes it to ${defaultPlausibilitySettings.size} px and runs the detector on it again, plain and mirrored; a detection is kept when a re-detection overlapping its box (IoU >= ${defaultPlausibilitySettings.minOverlap}) scores at least the minimum (default **${DEFAULT_MIN_SCORE}**). "—" = no check (before).`,
   "",
 );
 const at = (set: string, detectorScore: number, minScore: number | null) =>
@@ -273,5 +278,5 @@ md.push(
   `Detector ${report.timing.detectMsPerPicture} ms per picture (these pictures, at most 640 px); the check as the pipeline runs it (plain square, mirrored only when that falls short) ${report.timing.checkMsPerFace} ms per face, over ${report.timing.checkedFaces} detections at score >= 0.7.`,
   "",
 );
-await writeFileAtomic("bench/results/face-plausibility.md", `${md.join("\n")}\n`);
-process.stderr.write("wrote bench/results/face-plausibility.json and .md\n");
+await writeFileAtomic(`${output}.md`, `${md.join("\n")}\n`);
+process.stderr.write(`wrote ${output}.json and .md\n`);
