@@ -27,6 +27,8 @@ export const detectionSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   faces: z.array(detectedFaceSchema),
+  /** Detections the plausibility check refused as no human face (recognition/face-plausibility.ts); absent when none. */
+  rejectedFaces: z.number().int().positive().optional(),
   models: z.object({ detector: z.string(), recognizer: z.string() }),
   galleryVersion: z.number().int().nonnegative(),
   timingsMs: z.object({

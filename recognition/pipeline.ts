@@ -9,6 +9,7 @@ import { decodeImage } from "./decode.js";
 import { FaceDetector } from "./detect.js";
 import { FaceEmbedder } from "./embed.js";
 import type { DetectedFace } from "./face.js";
+import { defaultPlausibilitySettings, FacePlausibilityCheck, type RejectedFace } from "./face-plausibility.js";
 import type { RecognizerStamp } from "./gallery.js";
 import type { RgbImage } from "./image.js";
 import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./recognition-settings.js";
@@ -16,10 +17,11 @@ import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./reco
 /** A detected face, with its embedding when it was large enough to be recognised. */
 export type AnalysedFace = DetectedFace & { embedding: Float32Array | null };
 
-/** Milliseconds per stage for one picture. */
+/** Milliseconds per stage for one picture; `detect` includes the plausibility check (a second detector pass per face). */
 export type StageTimings = { decode: number; detect: number; align: number; embed: number };
 
-export type Analysis = { image: RgbImage; faces: AnalysedFace[]; timings: StageTimings };
+/** `rejected`: detections the plausibility check refused (not in `faces`). */
+export type Analysis = { image: RgbImage; faces: AnalysedFace[]; rejected: RejectedFace[]; timings: StageTimings };
 
 /** decode -> detect -> align -> embed, with both models loaded once. Matching is the caller's (gallery or classifier). */
 export class RecognitionPipeline {
@@ -27,7 +29,12 @@ export class RecognitionPipeline {
     readonly detector: FaceDetector,
     readonly embedder: FaceEmbedder,
     readonly minFaceSize: number,
+    /** null: every detection is kept (plausibilityCheck: false). */
+    readonly plausibility: FacePlausibilityCheck | null,
   ) {}
+
+  /** Detections the plausibility check has refused since the pipeline was loaded. */
+  rejectedTotal = 0;
 
   static async load(input: RecognitionSettingsInput = {}): Promise<RecognitionPipeline> {
     const settings = recognitionSettingsSchema.parse(input);
@@ -53,7 +60,10 @@ export class RecognitionPipeline {
       topK: 5000,
     });
     const embedder = new FaceEmbedder(recognizerSession);
-    return new RecognitionPipeline(detector, embedder, settings.minFaceSize);
+    const plausibility = settings.plausibilityCheck
+      ? new FacePlausibilityCheck(detectorSession, { ...defaultPlausibilitySettings, minScore: settings.plausibilityMinScore })
+      : null;
+    return new RecognitionPipeline(detector, embedder, settings.minFaceSize, plausibility);
   }
 
   get recognizer(): RecognizerStamp {
@@ -81,13 +91,15 @@ export class RecognitionPipeline {
     const t0 = performance.now();
     const image = await decodeImage(input);
     const t1 = performance.now();
-    const { faces, timings } = await this.analyseImage(image);
-    return { image, faces, timings: { ...timings, decode: t1 - t0 } };
+    const { faces, rejected, timings } = await this.analyseImage(image);
+    return { image, faces, rejected, timings: { ...timings, decode: t1 - t0 } };
   }
 
-  async analyseImage(image: RgbImage): Promise<{ faces: AnalysedFace[]; timings: StageTimings }> {
+  async analyseImage(image: RgbImage): Promise<Omit<Analysis, "image">> {
     const t0 = performance.now();
-    const detected = await this.detector.detect(image);
+    const found = await this.detector.detect(image);
+    const { kept: detected, rejected } = this.plausibility ? await this.plausibility.split(image, found) : { kept: found, rejected: [] };
+    this.rejectedTotal += rejected.length;
     const t1 = performance.now();
     const recognisable = detected.filter((f) => Math.min(f.box.width, f.box.height) >= this.minFaceSize);
     const crops = recognisable.map((f) => alignFace(image, f.landmarks, this.embedder.loaded.model.alignment));
@@ -96,6 +108,6 @@ export class RecognitionPipeline {
     const t3 = performance.now();
     const byFace = new Map(recognisable.map((f, i) => [f, embeddings[i] as Float32Array]));
     const faces = detected.map((f) => ({ ...f, embedding: byFace.get(f) ?? null }));
-    return { faces, timings: { decode: 0, detect: t1 - t0, align: t2 - t1, embed: t3 - t2 } };
+    return { faces, rejected, timings: { decode: 0, detect: t1 - t0, align: t2 - t1, embed: t3 - t2 } };
   }
 }

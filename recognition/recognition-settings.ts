@@ -20,6 +20,13 @@ export const recognitionSettingsSchema = z.object({
   detectScoreThreshold: z.number().min(0).max(1).default(0.7),
   /** Faces smaller than this (shorter box side, original pixels) are reported but not named. */
   minFaceSize: z.number().min(0).default(20),
+  /**
+   * Re-examine every detection and drop those that are no human face (an animal, a texture): recognition/
+   * face-plausibility.ts. Dropped faces are counted (Analysis.rejected, a detection's rejectedFaces).
+   */
+  plausibilityCheck: z.boolean().default(true),
+  /** Re-detection score a detection needs to be kept (bench/results/face-plausibility.md). */
+  plausibilityMinScore: z.number().min(0).max(1).default(0.2),
 });
 
 export type RecognitionSettings = z.infer<typeof recognitionSettingsSchema>;

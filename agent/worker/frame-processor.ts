@@ -134,6 +134,7 @@ export class FrameProcessor {
       width: analysis.image.width,
       height: analysis.image.height,
       faces,
+      ...(analysis.rejected.length > 0 ? { rejectedFaces: analysis.rejected.length } : {}),
       models: this.models,
       galleryVersion: version,
       timingsMs: timings,

@@ -53,7 +53,9 @@ async function evaluate(precision: "fp32" | "int8") {
   const recognizer = pipeline.embedder.loaded.model;
   const detector = pipeline.detector.loaded.model;
   const alignment = createHash("sha256").update(JSON.stringify(recognizer.alignment)).digest("hex").slice(0, 8);
-  const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}-align${alignment}`;
+  // The plausibility check changes which detections there are: its minimum score is part of the cache's name.
+  const checked = pipeline.plausibility ? `-check${pipeline.plausibility.settings.minScore}` : "";
+  const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}-align${alignment}${checked}`;
   const cache = new FaceCache(`bench/.cache/faces-${tag}-score${pipeline.detector.settings.scoreThreshold}.json`, recognizer.embeddingSize);
   const lfwCache = new FaceCache(`bench/.cache/lfw-faces-${tag}.json`, recognizer.embeddingSize);
   const lfwEmbedding = async (path: string) => centralFace(await lfwCache.faces(lfwPipeline, path), LFW_SIZE, LFW_SIZE)?.embedding ?? null;
