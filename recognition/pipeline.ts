@@ -10,6 +10,7 @@ import { FaceDetector } from "./detect.js";
 import { FaceEmbedder } from "./embed.js";
 import type { DetectedFace } from "./face.js";
 import type { RecognizerStamp } from "./gallery.js";
+import { type GalleryThreshold, galleryThreshold } from "./gallery-threshold.js";
 import type { RgbImage } from "./image.js";
 import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./recognition-settings.js";
 
@@ -64,6 +65,11 @@ export class RecognitionPipeline {
   /** Calibrated default thresholds of the loaded recognizer. */
   get thresholds(): { cosineDistance: number; classifierConfidence: number } {
     return this.embedder.loaded.model.thresholds;
+  }
+
+  /** The default distance threshold for a gallery of this many identities (recognition/gallery-threshold.ts). */
+  galleryThreshold(identities: number, targetFalseAccept?: number): GalleryThreshold {
+    return galleryThreshold(this.embedder.loaded.model, identities, targetFalseAccept);
   }
 
   /** Which model runs on which execution provider (for `doctor` and health reports). */
