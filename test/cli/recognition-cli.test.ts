@@ -69,6 +69,22 @@ test("identify walks a directory argument", async () => {
 test("bad input: one line on stderr naming the problem, non-zero exit", async () => {
   const cases: [string[], RegExp, number][] = [
     [["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--threshold", "abc"], /--threshold must be a number/, 2],
+    [
+      ["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "1"],
+      /--false-accept must be a number from 0 to 0\.5/,
+      2,
+    ],
+    [["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "0"], /--false-accept must be above 0/, 2],
+    [
+      ["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "0.01", "--threshold", "0.1"],
+      /give --threshold or --false-accept, not both/,
+      2,
+    ],
+    [
+      ["annotate", exampleImage("obama.jpg"), "--gallery", gallery, "-o", join(work, "x.jpg"), "--false-accept", "ten"],
+      /--false-accept must be a number/,
+      2,
+    ],
     [["identify", exampleImage("obama.jpg"), "--gallery", join(work, "none.json")], /cannot read gallery .*none\.json: ENOENT/, 1],
     [["identify", exampleImage("obama.jpg")], /--gallery FILE .* is required/, 2],
     [["enroll", join(work, "missing-dir"), "--gallery", join(work, "g2.json")], /cannot read directory .*missing-dir/, 1],
