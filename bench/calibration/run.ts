@@ -26,12 +26,16 @@ const { values } = parseArgs({
     recognizer: { type: "string", default: "face-api-resnet-v1,face-api-resnet-v1-int8,sface-2021dec-opt,sface-2021dec-opt-int8" },
     threads: { type: "string", default: "1" },
     manifest: { type: "string", default: "models/manifest.json" },
+    /** Only the first N pictures (a quick check of the script; the manifest then holds a rough table). */
+    limit: { type: "string" },
   },
 });
 const ids = (values.recognizer as string).split(",");
 const threads = Number(values.threads);
 const command = `npm run bench:calibrate -- --recognizer ${ids.join(",")} --threads ${threads}`;
-const pictures = [...lfwGallery(), ...lfwProbes()].map((r) => ({ path: r.path, identity: r.identity }));
+const pictures = [...lfwGallery(), ...lfwProbes()]
+  .map((r) => ({ path: r.path, identity: r.identity }))
+  .slice(0, values.limit === undefined ? undefined : Number(values.limit));
 const generatedAt = new Date().toISOString();
 
 const results = [];
