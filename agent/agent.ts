@@ -229,12 +229,16 @@ async function startInference(
   );
 
   let worker: InferenceWorker | undefined;
+  const thresholdNote = () =>
+    config.worker.threshold !== undefined
+      ? `distance threshold ${config.worker.threshold} (worker.threshold)`
+      : `distance threshold ${gallery.threshold.toFixed(4)} (false-accept target ${config.worker.falseAcceptRate})`;
   const gallery = new GalleryFollower({
     kafka,
     topic: config.gallery.topic,
     agentId: config.agentId,
     recognizer: pipeline.recognizer,
-    threshold: config.worker.threshold ?? pipeline.thresholds.cosineDistance,
+    threshold: (identities) => config.worker.threshold ?? pipeline.galleryThreshold(identities, config.worker.falseAcceptRate).threshold,
     log,
     onChange: (note) => {
       stats.galleryVersion = note.version;
@@ -245,13 +249,13 @@ async function startInference(
         note.deleted.length > 0 ? `-${note.deleted.join(", -")}` : "",
         note.ignored.length > 0 ? `ignored ${note.ignored.join(", ")}` : "",
       ].filter(Boolean);
-      log(`gallery version ${note.version}: ${note.identities} identities (${parts.join("; ")})`);
+      log(`gallery version ${note.version}: ${note.identities} identities (${parts.join("; ")}); ${thresholdNote()}`);
     },
   });
   await gallery.start(config.gallery.loadTimeoutMs);
   stats.galleryVersion = gallery.version;
   stats.galleryIdentities = gallery.size;
-  log(`gallery version ${gallery.version} loaded: ${gallery.size} identities`);
+  log(`gallery version ${gallery.version} loaded: ${gallery.size} identities; ${thresholdNote()}`);
 
   worker = new InferenceWorker({
     kafka,

@@ -5,6 +5,7 @@ import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection
 import { formatZodIssue } from "../protocol/format-issue.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
+import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
 
@@ -110,8 +111,13 @@ export const workerSettingsSchema = z.strictObject({
     .int()
     .positive()
     .default(8 * 1024 * 1024),
-  /** Distance (gallery) threshold; default: the recognizer's calibrated one from models/manifest.json. */
+  /** Distance (gallery) threshold; wins over falseAcceptRate. Default: the one that fits the gallery's size. */
   threshold: z.number().positive().max(2).optional(),
+  /**
+   * The chance that a stranger is given some name: the gallery's distance threshold is derived from it and the
+   * number of enrolled identities (recognition/gallery-threshold.ts), again whenever the gallery changes.
+   */
+  falseAcceptRate: falseAcceptRateSchema.default(DEFAULT_FALSE_ACCEPT_RATE),
   track: trackSettingsSchema.prefault({}),
   /** A DLQ record's value (the original bytes) is cut to this size so it fits the broker's message.max.bytes. */
   dlqMaxMessageBytes: z.number().int().min(1024).default(900_000),

@@ -18,7 +18,7 @@
 #                   demo's set-up skips the ~70 s of int8 calibration there
 set -euo pipefail
 
-#   --no-sface      skip the SFace models (not the default recognizer yet: the demo's set-up skips them)
+#   --no-sface      skip the SFace models (they are the default recognizer: only for a dlib-only set-up)
 INT8=always
 SFACE=yes
 while [[ $# -gt 0 ]]; do

@@ -38,6 +38,34 @@ export const detectorModelSchema = z.object({
   fixedInputSize: z.tuple([z.number().int(), z.number().int()]).nullable(),
 });
 
+/**
+ * How often two pictures of different people come out within a cosine distance (the false-match rate per
+ * comparison), measured on impostor pairs; recognition/gallery-threshold.ts turns it into a threshold for a
+ * gallery's size. Written by `npm run bench:calibrate` (bench/calibration/run.ts), never by hand.
+ */
+export const falseMatchCalibrationSchema = z.object({
+  /** Ascending distance as the rate falls: each point is the distance at or under which that share of impostor pairs lies. */
+  points: z
+    .array(z.object({ falseMatchRate: z.number().gt(0).lt(1), cosineDistance: z.number().min(0).max(2) }))
+    .min(2)
+    .refine(
+      (points) =>
+        points.every(
+          (p, i) =>
+            i === 0 ||
+            (p.falseMatchRate < (points[i - 1]?.falseMatchRate ?? 1) && p.cosineDistance <= (points[i - 1]?.cosineDistance ?? 2)),
+        ),
+      "must be ordered by falling falseMatchRate with non-increasing cosineDistance",
+    ),
+  impostorPairs: z.number().int().positive(),
+  pictures: z.number().int().positive(),
+  identities: z.number().int().positive(),
+  detector: z.string(),
+  data: z.string(),
+  command: z.string(),
+  generatedAt: z.string(),
+});
+
 export const recognizerModelSchema = z.object({
   ...common,
   role: z.literal("recognizer"),
@@ -47,6 +75,8 @@ export const recognizerModelSchema = z.object({
   alignment: z.object({ size: z.number().int().positive(), template: z.array(point).length(5) }),
   /** Thresholds calibrated on the shared data (bench/accuracy), used when neither config nor CLI sets one. */
   thresholds: z.object({ cosineDistance: z.number().min(0).max(2), classifierConfidence: z.number().min(0).max(1) }),
+  /** When present, the default distance threshold follows the gallery's size (recognition/gallery-threshold.ts). */
+  falseMatchCalibration: falseMatchCalibrationSchema.optional(),
 });
 
 export const modelSchema = z.discriminatedUnion("role", [detectorModelSchema, recognizerModelSchema]);
@@ -65,3 +95,4 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type ModelEntry = z.infer<typeof modelSchema>;
 export type DetectorModel = z.infer<typeof detectorModelSchema>;
 export type RecognizerModel = z.infer<typeof recognizerModelSchema>;
+export type FalseMatchCalibration = z.infer<typeof falseMatchCalibrationSchema>;

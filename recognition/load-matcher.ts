@@ -1,13 +1,22 @@
 import { ClassifierMatcher, readClassifier } from "./classifier.js";
 import { assertSameRecognizer, readGallery } from "./gallery.js";
+import { countMatchableIdentities } from "./gallery-threshold.js";
 import { type FaceMatcher, GalleryMatcher } from "./match.js";
 import type { RecognitionPipeline } from "./pipeline.js";
 
-export type MatcherChoice = { gallery?: string; classifier?: string; threshold?: number };
+export type MatcherChoice = {
+  gallery?: string;
+  classifier?: string;
+  /** Explicit threshold: wins over the default. */
+  threshold?: number;
+  /** Open-set false-accept rate the gallery's default threshold is derived for (default 1 %). */
+  falseAcceptRate?: number;
+};
 
 /**
  * The classifier when one is given (confidence threshold), else nearest-neighbour on the gallery (distance
- * threshold). Thresholds default to the recognizer's calibrated values in models/manifest.json.
+ * threshold). The classifier's threshold defaults to the recognizer's value in models/manifest.json; the distance
+ * threshold to the one that fits the gallery's size for the false-accept target (recognition/gallery-threshold.ts).
  */
 export async function loadMatcher(pipeline: RecognitionPipeline, choice: MatcherChoice): Promise<FaceMatcher> {
   if (choice.classifier) {
@@ -18,5 +27,7 @@ export async function loadMatcher(pipeline: RecognitionPipeline, choice: Matcher
   if (!choice.gallery) throw new Error("a gallery or a classifier is needed to name faces");
   const gallery = await readGallery(choice.gallery);
   assertSameRecognizer(gallery, pipeline.recognizer, `gallery ${choice.gallery}`);
-  return new GalleryMatcher(gallery, choice.threshold ?? pipeline.thresholds.cosineDistance);
+  const threshold =
+    choice.threshold ?? pipeline.galleryThreshold(countMatchableIdentities(gallery.identities), choice.falseAcceptRate).threshold;
+  return new GalleryMatcher(gallery, threshold);
 }

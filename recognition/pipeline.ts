@@ -11,6 +11,7 @@ import { FaceEmbedder } from "./embed.js";
 import type { DetectedFace } from "./face.js";
 import { defaultPlausibilitySettings, FacePlausibilityCheck, type RejectedFace } from "./face-plausibility.js";
 import type { RecognizerStamp } from "./gallery.js";
+import { type GalleryThreshold, galleryThreshold } from "./gallery-threshold.js";
 import type { RgbImage } from "./image.js";
 import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./recognition-settings.js";
 
@@ -74,6 +75,11 @@ export class RecognitionPipeline {
   /** Calibrated default thresholds of the loaded recognizer. */
   get thresholds(): { cosineDistance: number; classifierConfidence: number } {
     return this.embedder.loaded.model.thresholds;
+  }
+
+  /** The default distance threshold for a gallery of this many identities (recognition/gallery-threshold.ts). */
+  galleryThreshold(identities: number, targetFalseAccept?: number): GalleryThreshold {
+    return galleryThreshold(this.embedder.loaded.model, identities, targetFalseAccept);
   }
 
   /** Which model runs on which execution provider (for `doctor` and health reports). */

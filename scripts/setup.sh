@@ -66,10 +66,10 @@ if [ "$tests" = 1 ]; then
   say "building models (npm run models:build)"
   npm run --silent models:build
 else
-  # The models the demo runs: int8 only where it is the default (ARM), no SFace (not the default recognizer yet);
-  # npm test and npm run models:build build them all.
-  say "building models (npm run models:build -- --int8 auto --no-sface)"
-  npm run --silent models:build -- --int8 auto --no-sface
+  # The models the demo runs: SFace (the default recognizer) and the dlib ResNet (still selectable), int8 only where
+  # it is the default (ARM); npm test and npm run models:build build them all.
+  say "building models (npm run models:build -- --int8 auto)"
+  npm run --silent models:build -- --int8 auto
 fi
 
 if [ "$tests" = 1 ]; then

@@ -2,6 +2,7 @@ import type { Kafka } from "kafkajs";
 import { startTopicReader, type TopicReader } from "../../kafka/topic-reader.js";
 import { decodeGalleryRecord } from "../../protocol/gallery-record.js";
 import type { Gallery, Identity, RecognizerStamp } from "../../recognition/gallery.js";
+import { countMatchableIdentities } from "../../recognition/gallery-threshold.js";
 import { type FaceMatcher, GalleryMatcher } from "../../recognition/match.js";
 
 export type GalleryChangeNote = { version: number; identities: number; upserted: string[]; deleted: string[]; ignored: string[] };
@@ -15,8 +16,11 @@ export type GalleryFollowerOptions = {
    * compare). Null: keep every identity and match nothing (for listing the topic).
    */
   recognizer: RecognizerStamp | null;
-  /** Cosine distance threshold of the matcher. */
-  threshold: number;
+  /**
+   * Cosine distance threshold of the matcher: a number, or a function of the number of identities that can be
+   * matched, asked again on every rebuild (the threshold that fits the gallery follows its size).
+   */
+  threshold: number | ((identities: number) => number);
   log?: (line: string) => void;
   onChange?: (note: GalleryChangeNote) => void;
 };
@@ -63,6 +67,11 @@ export class GalleryFollower {
   /** One identity as held now (embeddings, rejects, recognizer), undefined when absent. */
   get(name: string): (Identity & { recognizer: RecognizerStamp; updatedAt: string }) | undefined {
     return this.identities.get(name);
+  }
+
+  /** The distance threshold of the current matcher. */
+  get threshold(): number {
+    return this.currentMatcher instanceof GalleryMatcher ? this.currentMatcher.threshold : Number.NaN;
   }
 
   /** Rebuilt on every change; callers take it per frame, so a frame is matched against one gallery. */
@@ -141,6 +150,7 @@ export class GalleryFollower {
       updatedAt: new Date().toISOString(),
       identities: this.options.recognizer ? [...this.identities.values()].sort((a, b) => a.name.localeCompare(b.name)) : [],
     };
-    return new GalleryMatcher(gallery, this.options.threshold);
+    const { threshold } = this.options;
+    return new GalleryMatcher(gallery, typeof threshold === "number" ? threshold : threshold(countMatchableIdentities(gallery.identities)));
   }
 }

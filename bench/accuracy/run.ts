@@ -1,39 +1,43 @@
 /**
- * Accuracy benchmark of the recognition core on the shared data folder's data/ (FACEFLEET_SHARED), for each precision:
+ * Accuracy benchmark of the recognition core on the shared data folder's data/ (FACEFLEET_SHARED), for each recognizer:
  *  - knn: enroll face_recognition's knn_examples/train, identify knn_examples/test (test_labels.json);
  *  - LFW verification on pairs.tsv (threshold chosen on the other folds, mean over the 4 folds);
  *  - LFW open-set identification: enroll gallery.tsv, identify probes.tsv (unenrolled probes must be Unknown),
- *    with nearest-neighbour distance and with the logistic-regression classifier;
- *  - threshold calibration (see bench/README.md).
- * Writes bench/results/accuracy.json; bench/report.ts turns it and the baseline into bench/results/accuracy.md.
+ *    with nearest-neighbour distance and with the logistic-regression classifier: at the threshold that fits the
+ *    gallery's size (recognition/gallery-threshold.ts, the manifest's false-match calibration, target 1 %), at the
+ *    manifest's fixed threshold, at the best fixed threshold, and along the calibrated false-match rates;
+ *  - closed-set rank-1 (no threshold).
+ * Writes bench/results/accuracy.json; bench/accuracy/report.ts turns it and the baseline into bench/results/accuracy.md.
+ * Run `npm run bench:calibrate` first after a change of model (it writes the calibration this bench reads).
  *
- *   npm run bench:accuracy [-- --precision fp32,int8 --threads 2]
+ *   npm run bench:accuracy [-- --recognizer face-api-resnet-v1,sface-2021dec-opt --threads 1]
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { getRecognizer } from "../../models/manifest.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression } from "../../recognition/classifier.js";
 import { emptyGallery, type Identity, upsertIdentities } from "../../recognition/gallery.js";
+import { countMatchableIdentities, DEFAULT_FALSE_ACCEPT_RATE, galleryThreshold } from "../../recognition/gallery-threshold.js";
 import { type FaceMatcher, GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { machineDescription } from "../support/machine.js";
 import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes, useBenchModels } from "../support/shared-data.js";
-import { type CachedFace, centralFace, FaceCache } from "./face-cache.js";
+import { type CachedFace, FaceCache } from "./face-cache.js";
+import { modelTag, openLfwFaces } from "./lfw-faces.js";
 import { accuracyAt, bestThreshold, crossValidatedVerification, type ScoredPair } from "./verification.js";
 
 useBenchModels();
 const { values } = parseArgs({
   options: {
-    precision: { type: "string", default: "fp32,int8" },
-    threads: { type: "string", default: "2" },
+    recognizer: { type: "string", default: "face-api-resnet-v1,face-api-resnet-v1-int8,sface-2021dec-opt,sface-2021dec-opt-int8" },
+    threads: { type: "string", default: "1" },
     out: { type: "string", default: "bench/results/accuracy.json" },
   },
 });
-const precisions = (values.precision as string).split(",") as ("fp32" | "int8")[];
+const recognizerIds = (values.recognizer as string).split(",");
 const threads = Number(values.threads);
-const LFW_SIZE = 250;
 mkdirSync("bench/.cache", { recursive: true });
 
 const progress = (label: string, done: number, total: number) => {
@@ -46,19 +50,17 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return 1 - dot;
 }
 
-async function evaluate(precision: "fp32" | "int8") {
-  const pipeline = await RecognitionPipeline.load({ precision, executionProvider: "cpu", threads });
-  // LFW pictures show one labelled (central) face: a lower detection threshold finds it in hard pictures.
-  const lfwPipeline = await RecognitionPipeline.load({ precision, executionProvider: "cpu", threads, detectScoreThreshold: 0.3 });
-  const recognizer = pipeline.embedder.loaded.model;
-  const detector = pipeline.detector.loaded.model;
-  const alignment = createHash("sha256").update(JSON.stringify(recognizer.alignment)).digest("hex").slice(0, 8);
-  // The plausibility check changes which detections there are: its minimum score is part of the cache's name.
-  const checked = pipeline.plausibility ? `-check${pipeline.plausibility.settings.minScore}` : "";
-  const tag = `${recognizer.id}-${recognizer.sha256.slice(0, 12)}-${detector.id}-${detector.sha256.slice(0, 12)}-align${alignment}${checked}`;
-  const cache = new FaceCache(`bench/.cache/faces-${tag}-score${pipeline.detector.settings.scoreThreshold}.json`, recognizer.embeddingSize);
-  const lfwCache = new FaceCache(`bench/.cache/lfw-faces-${tag}.json`, recognizer.embeddingSize);
-  const lfwEmbedding = async (path: string) => centralFace(await lfwCache.faces(lfwPipeline, path), LFW_SIZE, LFW_SIZE)?.embedding ?? null;
+async function evaluate(recognizerId: string) {
+  const model = getRecognizer(recognizerId);
+  const precision = model.precision === "int8" ? "int8" : "fp32";
+  const pipeline = await RecognitionPipeline.load({ recognizer: recognizerId, precision, executionProvider: "cpu", threads });
+  const cache = new FaceCache(
+    `bench/.cache/faces-${modelTag(pipeline)}-score${pipeline.detector.settings.scoreThreshold}.json`,
+    model.embeddingSize,
+  );
+  const lfw = await openLfwFaces(recognizerId, threads);
+  const lfwEmbedding = lfw.embedding;
+  const label = recognizerId;
 
   // --- knn split ---
   const trainDir = join(examplesDir, "examples", "knn_examples", "train");
@@ -105,9 +107,9 @@ async function evaluate(precision: "fp32" | "int8") {
     const b = await lfwEmbedding(pair.b);
     if (!a || !b) verificationDetectionFailures++;
     scored.push({ distance: a && b ? cosine(a, b) : 2, same: pair.same, fold: pair.fold });
-    progress(`${precision} LFW pairs`, i + 1, pairs.length);
+    progress(`${label} LFW pairs`, i + 1, pairs.length);
   }
-  await lfwCache.save();
+  await lfw.save();
   const verification = crossValidatedVerification(scored);
   const calibrated = bestThreshold(scored);
 
@@ -132,9 +134,9 @@ async function evaluate(precision: "fp32" | "int8") {
   const probeEmbeddings: { probe: (typeof probes)[number]; embedding: Float32Array | null }[] = [];
   for (const [i, probe] of probes.entries()) {
     probeEmbeddings.push({ probe, embedding: await lfwEmbedding(probe.path) });
-    progress(`${precision} LFW probes`, i + 1, probes.length);
+    progress(`${label} LFW probes`, i + 1, probes.length);
   }
-  await lfwCache.save();
+  await lfw.save();
   await cache.save();
   // Each probe is matched once with no threshold; the sweeps below only re-apply thresholds to these answers.
   type RawAnswer = { name: string; value: number } | null;
@@ -180,7 +182,7 @@ async function evaluate(precision: "fp32" | "int8") {
       detectionFailures: failures,
     };
   };
-  process.stderr.write(`${precision}: training the classifier on ${samples.length} gallery faces of ${lfwIdentities.size} identities\n`);
+  process.stderr.write(`${label}: training the classifier on ${samples.length} gallery faces of ${lfwIdentities.size} identities\n`);
   const lfwClassifier = trainLogisticRegression(samples, pipeline.recognizer);
   const classifierAnswers = answers(new ClassifierMatcher(lfwClassifier, 0));
   const distanceAnswers = answers(new GalleryMatcher(lfwGalleryFile, Number.POSITIVE_INFINITY));
@@ -192,12 +194,17 @@ async function evaluate(precision: "fp32" | "int8") {
       bestConfidence = { threshold: Number(t.toFixed(2)), openSetAccuracy: r.openSetAccuracy };
   }
   let bestOpenSetDistance = { threshold: 0, openSetAccuracy: -1 };
-  for (let t = 0.01; t < 0.3; t += 0.0025) {
+  for (let t = 0.01; t < 1; t += 0.0025) {
     const r = openSet(distanceAnswers, (d) => d <= t);
     if (r.openSetAccuracy > bestOpenSetDistance.openSetAccuracy)
       bestOpenSetDistance = { threshold: Number(t.toFixed(4)), openSetAccuracy: r.openSetAccuracy };
   }
-  const distanceThreshold = bestOpenSetDistance.threshold;
+  // The default threshold now: the one that fits this gallery's size (N = identities), beside N = pictures.
+  const enrolledIdentities = lfwIdentities.size;
+  const enrolledPictures = samples.length;
+  const sized = galleryThreshold(model, enrolledIdentities, DEFAULT_FALSE_ACCEPT_RATE);
+  const sizedByPictures = galleryThreshold(model, enrolledPictures, DEFAULT_FALSE_ACCEPT_RATE);
+  const distanceThreshold = sized.threshold;
   const knnClassifier = trainLogisticRegression(
     knnGallery.identities.flatMap((i) => i.embeddings.map((e) => ({ label: i.name, vector: e.vector }))),
     pipeline.recognizer,
@@ -209,18 +216,29 @@ async function evaluate(precision: "fp32" | "int8") {
     });
   const steps = (from: number, to: number, step: number) =>
     Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Number((from + i * step).toFixed(4)));
-  const knnDistance = await knnScore(new GalleryMatcher(knnGallery, distanceThreshold));
+  // Trade-off: at the distances of the calibrated false-match rates, else 17 steps around the fixed threshold.
+  const calibration = model.falseMatchCalibration?.points;
+  const curveThresholds = calibration
+    ? calibration.map((p) => p.cosineDistance).sort((a, b) => a - b)
+    : steps(model.thresholds.cosineDistance * 0.6, model.thresholds.cosineDistance * 1.4, model.thresholds.cosineDistance * 0.05);
+  const knnThreshold = galleryThreshold(model, countMatchableIdentities(knnGallery.identities), DEFAULT_FALSE_ACCEPT_RATE).threshold;
+  const knnDistance = await knnScore(new GalleryMatcher(knnGallery, knnThreshold));
   const knnClassifierScore = await knnScore(new ClassifierMatcher(knnClassifier, bestConfidence.threshold));
   await cache.save();
   return {
+    recognizer: recognizerId,
     precision,
     models: pipeline.describe(),
     thresholds: {
-      cosineDistance: distanceThreshold,
+      galleryThreshold: { ...sized, identities: enrolledIdentities, targetFalseAccept: DEFAULT_FALSE_ACCEPT_RATE },
+      galleryThresholdByPictures: { ...sizedByPictures, pictures: enrolledPictures },
+      manifestCosineDistance: model.thresholds.cosineDistance,
+      bestOpenSetCosineDistance: bestOpenSetDistance.threshold,
       classifierConfidence: bestConfidence.threshold,
       verificationBestCosineDistance: Number(calibrated.threshold.toFixed(4)),
     },
     knn: {
+      threshold: knnThreshold,
       rejectedTrainingPictures: knnRejected,
       distance: knnDistance,
       classifier: knnClassifierScore,
@@ -231,32 +249,42 @@ async function evaluate(precision: "fp32" | "int8") {
       accuracy: verification.mean,
       std: verification.std,
       perFold: verification.perFold,
-      accuracyAtDefaultThreshold: accuracyAt(scored, distanceThreshold),
+      /** 1:1, at the threshold of a one-identity gallery (false accept 1 %). */
+      accuracyAtOneToOneThreshold: accuracyAt(scored, galleryThreshold(model, 1, DEFAULT_FALSE_ACCEPT_RATE).threshold),
     },
     lfwIdentification: {
       galleryPictures: galleryRows.length,
       galleryDetectionFailures: galleryFailures,
+      enrolledIdentities,
       distance: openSet(distanceAnswers, (d) => d <= distanceThreshold),
+      distanceByPictures: openSet(distanceAnswers, (d) => d <= sizedByPictures.threshold),
+      distanceAtManifestThreshold: openSet(distanceAnswers, (d) => d <= model.thresholds.cosineDistance),
+      distanceAtBestThreshold: openSet(distanceAnswers, (d) => d <= bestOpenSetDistance.threshold),
+      closedSetRank1: openSet(distanceAnswers, () => true).top1,
       classifier: openSet(classifierAnswers, (c) => c >= bestConfidence.threshold),
-      distanceCurve: curve(distanceAnswers, steps(0.04, 0.12, 0.005), (t) => (d) => d <= t),
+      distanceCurve: curve(distanceAnswers, curveThresholds, (t) => (d) => d <= t).map((p) => ({
+        ...p,
+        falseMatchRate: calibration?.find((c) => c.cosineDistance === p.threshold)?.falseMatchRate ?? null,
+      })),
       classifierCurve: curve(classifierAnswers, steps(0.05, 0.95, 0.05), (t) => (c) => c >= t),
     },
   };
 }
 
 const results = [];
-for (const precision of precisions) results.push(await evaluate(precision));
+for (const id of recognizerIds) results.push(await evaluate(id));
 const report = {
   generatedAt: new Date().toISOString(),
-  command: `npm run bench:accuracy -- --precision ${precisions.join(",")} --threads ${threads}`,
+  command: `npm run bench:accuracy -- --recognizer ${recognizerIds.join(",")} --threads ${threads}`,
   machine: machineDescription(),
   results,
 };
 await writeFileAtomic(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`wrote ${values.out}\n`);
 for (const r of results) {
+  const d = r.lfwIdentification.distance;
   process.stdout.write(
-    `${r.precision}: knn top-1 ${(100 * r.knn.distance.top1).toFixed(1)}% | LFW verification ${(100 * r.lfwVerification.accuracy).toFixed(2)}% ± ${(100 * r.lfwVerification.std).toFixed(2)} | open-set top-1 ${(100 * r.lfwIdentification.distance.top1).toFixed(1)}%, unknown rejected ${(100 * r.lfwIdentification.distance.unknownRejection).toFixed(1)}% | thresholds ${JSON.stringify(r.thresholds)}\n`,
+    `${r.recognizer}: knn top-1 ${(100 * r.knn.distance.top1).toFixed(1)}% | LFW verification ${(100 * r.lfwVerification.accuracy).toFixed(2)}% ± ${(100 * r.lfwVerification.std).toFixed(2)} | open-set at ${r.thresholds.galleryThreshold.threshold} (${r.thresholds.galleryThreshold.source}): top-1 ${(100 * d.top1).toFixed(1)}%, strangers rejected ${(100 * d.unknownRejection).toFixed(1)}% | rank-1 ${(100 * r.lfwIdentification.closedSetRank1).toFixed(1)}%\n`,
   );
 }
 

@@ -5,13 +5,16 @@ import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { describeError, FacefleetError, UsageError } from "../errors.js";
 import type { Command } from "../main.js";
-import { parseNumberOption, parseOptions, requireString } from "../parse-options.js";
+import { matcherOptions, matcherOptionsHelp, parseMatcherOptions } from "../matcher-options.js";
+import { parseOptions, requireString } from "../parse-options.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
 
-const help = `usage: facefleet annotate IMAGE --gallery FILE -o OUT.jpg [--classifier FILE] [--threshold T]
+const help = `usage: facefleet annotate IMAGE --gallery FILE -o OUT.jpg [--classifier FILE] [--threshold T | --false-accept RATE]
 
 Draws a box, the name (or Unknown) and the distance/confidence on every face; writes OUT atomically
 (.jpg, .png or .webp).
+
+${matcherOptionsHelp}
 
 ${recognitionOptionsHelp}`;
 
@@ -23,7 +26,7 @@ export const annotateCommand: Command = {
     const { values, positionals } = parseOptions(args, {
       gallery: { type: "string" },
       classifier: { type: "string" },
-      threshold: { type: "string" },
+      ...matcherOptions,
       output: { type: "string", short: "o" },
       help: { type: "boolean" },
       ...recognitionOptions,
@@ -37,9 +40,9 @@ export const annotateCommand: Command = {
     const format = formats[extname(output).toLowerCase()];
     if (!format) throw new UsageError(`-o ${output}: the output must end in .jpg, .jpeg, .png or .webp`);
     if (!values.gallery && !values.classifier) throw new UsageError("--gallery FILE (or --classifier FILE) is required");
-    const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
+    const strictness = parseMatcherOptions(values);
     const pipeline = await RecognitionPipeline.load(recognitionSettingsFromOptions(values));
-    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
+    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, ...strictness });
     const input = positionals[0] as string;
     const { image, faces } = await pipeline.analyse(input).catch((error: unknown) => {
       throw new FacefleetError(`${input}: ${describeError(error)}; ${output} was not written`);

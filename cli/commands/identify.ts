@@ -4,10 +4,11 @@ import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { describeError, FacefleetError, UsageError } from "../errors.js";
 import { expandImageArguments, readPathList } from "../image-arguments.js";
 import type { Command } from "../main.js";
-import { parseNumberOption, parseOptions } from "../parse-options.js";
+import { matcherOptions, matcherOptionsHelp, parseMatcherOptions } from "../matcher-options.js";
+import { parseOptions } from "../parse-options.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
 
-const help = `usage: facefleet identify IMAGE... [--from FILE] --gallery FILE [--classifier FILE] [--threshold T] [--json]
+const help = `usage: facefleet identify IMAGE... [--from FILE] --gallery FILE [--classifier FILE] [--threshold T | --false-accept RATE] [--json]
 
 Names the faces in each picture (a directory is walked). With --classifier, the logistic-regression
 classifier names them (confidence threshold); otherwise the nearest enrolled face (cosine distance threshold).
@@ -16,7 +17,7 @@ A picture that cannot be read gets {"image": PATH, "error": REASON}; the others 
   --from FILE         also the pictures (or directories) listed in FILE, one per line; - reads standard input
   --gallery FILE      gallery made by facefleet enroll
   --classifier FILE   classifier made by facefleet train
-  --threshold T       distance (0..2) or confidence (0..1); default: the model's calibrated value
+${matcherOptionsHelp}
   --json              one JSON object per picture per line
 
 ${recognitionOptionsHelp}`;
@@ -28,7 +29,7 @@ export const identifyCommand: Command = {
       from: { type: "string" },
       gallery: { type: "string" },
       classifier: { type: "string" },
-      threshold: { type: "string" },
+      ...matcherOptions,
       json: { type: "boolean" },
       help: { type: "boolean" },
       ...recognitionOptions,
@@ -42,13 +43,13 @@ export const identifyCommand: Command = {
     if (positionals.length + listed.length === 0)
       throw new UsageError("expected at least one IMAGE or --from FILE (see facefleet identify --help)");
     if (!values.gallery && !values.classifier) throw new UsageError("--gallery FILE (or --classifier FILE) is required");
-    const threshold = parseNumberOption("threshold", values.threshold, 0, values.classifier ? 1 : 2);
+    const strictness = parseMatcherOptions(values);
     const settings = recognitionSettingsFromOptions(values);
     const images = await expandImageArguments([...positionals, ...listed]);
     // Directories that hold no picture: the command line was well formed, there is just nothing to do (exit 1).
     if (images.length === 0) throw new FacefleetError(`no pictures in ${[...positionals, ...listed].join(", ")}`);
     const pipeline = await RecognitionPipeline.load(settings);
-    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, threshold });
+    const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, ...strictness });
     let failures = 0;
     for (const image of images) {
       try {

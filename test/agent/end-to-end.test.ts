@@ -8,7 +8,8 @@
  *   (camera, seq); named faces appear; events are per track, far fewer than faces; annotated frames
  *   are JPEGs;
  * - gallery hot reload: a frame of Obama on a second camera is Unknown; obama is pushed while the
- *   agent runs → the next such frame names him, with gallery version 3;
+ *   agent runs → the next such frame names him, with gallery version 3, and the distance threshold that
+ *   fits the gallery's size is recomputed (stricter for 3 identities than for 2);
  * - `facefleet tail` prints the detections; SIGTERM stops the agent cleanly with everything committed.
  */
 import assert from "node:assert/strict";
@@ -228,6 +229,12 @@ test("agent end to end: SIGKILL and restart lose no frame, gallery hot reload, t
   assert.equal(pushObama.stderr, "", "gallery push wrote nothing on stderr");
   assert.match(pushObama.stdout, /gallery version 3/);
   await waitFor("the agent to load gallery version 3", () => /gallery version 3: 3 identities \(\+obama\)/.test(second.stderr()), 15_000);
+  // The default threshold follows the gallery's size: a third identity makes it stricter, without a restart.
+  const loadedThreshold = Number(
+    /gallery version 2 loaded: 2 identities; distance threshold ([\d.]+) \(false-accept target 0\.01\)/.exec(second.stderr())?.[1],
+  );
+  const reloadedThreshold = Number(/gallery version 3: 3 identities \(\+obama\); distance threshold ([\d.]+)/.exec(second.stderr())?.[1]);
+  assert.ok(reloadedThreshold > 0 && reloadedThreshold < loadedThreshold, `threshold ${loadedThreshold} -> ${reloadedThreshold}`);
   await produceLobby(1);
   await waitFor("the lobby's second detection", () => lobbyDetections().length >= 2, 30_000);
   const after = lobbyDetections()[1];

@@ -96,6 +96,22 @@ test("identify walks a directory argument", async () => {
 test("bad input: one line on stderr naming the problem, non-zero exit", async () => {
   const cases: [string[], RegExp, number][] = [
     [["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--threshold", "abc"], /--threshold must be a number/, 2],
+    [
+      ["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "1"],
+      /--false-accept must be a number from 0 to 0\.5/,
+      2,
+    ],
+    [["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "0"], /--false-accept must be above 0/, 2],
+    [
+      ["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--false-accept", "0.01", "--threshold", "0.1"],
+      /give --threshold or --false-accept, not both/,
+      2,
+    ],
+    [
+      ["annotate", exampleImage("obama.jpg"), "--gallery", gallery, "-o", join(work, "x.jpg"), "--false-accept", "ten"],
+      /--false-accept must be a number/,
+      2,
+    ],
     [["identify", exampleImage("obama.jpg"), "--gallery", join(work, "none.json")], /cannot read gallery .*none\.json: ENOENT/, 1],
     [["identify", exampleImage("obama.jpg")], /--gallery FILE .* is required/, 2],
     [["enroll", join(work, "missing-dir"), "--gallery", join(work, "g2.json")], /cannot read directory .*missing-dir/, 1],
@@ -123,11 +139,12 @@ test("an empty enrollment directory fails and writes no gallery", async () => {
 test("a gallery made with another recognizer is refused", async () => {
   const other = join(work, "other-model.json");
   const file = JSON.parse(await readFile(gallery, "utf8"));
-  file.recognizer = { family: "sface-2021dec", modelId: "sface-2021dec", embeddingSize: 128 };
+  // Enrolled with the default recognizer (SFace), read with the dlib descriptor selected.
+  file.recognizer = { family: "sface-2021dec", modelId: "sface-2021dec-opt", embeddingSize: 128 };
   await writeFile(other, JSON.stringify(file));
-  const result = await runCli(["identify", exampleImage("obama.jpg"), "--gallery", other, "--json"]);
+  const result = await runCli(["identify", exampleImage("obama.jpg"), "--gallery", other, "--recognizer", "face-api-resnet-v1", "--json"]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /was made with recognizer sface-2021dec .* re-enroll/);
+  assert.match(result.stderr, /was made with recognizer sface-2021dec-opt .* re-enroll/);
 });
 
 test("annotate writes a JPEG of the picture's size", async () => {
