@@ -1,5 +1,5 @@
 import { type Kafka, logLevel } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";

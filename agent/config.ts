@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { FacefleetError, UsageError } from "../cli/errors.js";
+import { FacefleetError, UsageError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
-import { formatZodIssue } from "../protocol/format-issue.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";

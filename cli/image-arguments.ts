@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { describeError, FacefleetError } from "../core/errors.js";
 import { IMAGE_EXTENSIONS } from "../recognition/enrollment.js";
-import { describeError, FacefleetError } from "./errors.js";
 
 /** IMAGE arguments as a list of files: a directory is walked (sorted, images only); a file is kept as given. */
 export async function expandImageArguments(args: readonly string[]): Promise<string[]> {

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { UsageError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { type TopicsConfigInput, topicsConfigSchema } from "../kafka/topics-ensure.js";
-import { formatZodIssue } from "../protocol/format-issue.js";
-import { UsageError } from "./errors.js";
 
 export const kafkaConfigOptions = {
   config: { type: "string" },

@@ -1,5 +1,5 @@
+import { describeError, FacefleetError } from "../core/errors.js";
 import { exitQuietlyOnClosedStdout } from "./closed-pipe.js";
-import { describeError, FacefleetError } from "./errors.js";
 
 /** A CLI command: parses its own arguments and returns the process exit code. */
 export type Command = { summary: string; run(args: string[]): Promise<number> };

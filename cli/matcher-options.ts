@@ -1,5 +1,5 @@
+import { UsageError } from "../core/errors.js";
 import { MAX_FALSE_ACCEPT_RATE } from "../recognition/gallery-threshold.js";
-import { UsageError } from "./errors.js";
 import { parseNumberOption } from "./parse-options.js";
 
 /** The options of identify and annotate that set how strict naming is. */

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../core/errors.js";
 
 /** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
 export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {

@@ -1,8 +1,8 @@
 import { delimiter } from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { formatZodIssue } from "../protocol/format-issue.js";
+import { UsageError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { type RecognitionSettingsInput, recognitionSettingsSchema } from "../recognition/recognition-settings.js";
-import { UsageError } from "./errors.js";
 
 /** Options every command that runs the models accepts. */
 export const recognitionOptions = {

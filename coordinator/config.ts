@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
-import { formatZodIssue } from "../protocol/format-issue.js";
 import { topics } from "../protocol/topics.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 

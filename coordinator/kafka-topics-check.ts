@@ -1,5 +1,5 @@
 import type { Kafka } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 
 /** Fails in one line naming the topics that do not exist (the coordinator creates none). */
 export async function assertTopics(kafka: Kafka, needed: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { fetchModel } from "../models/fetch-model.js";
 import { getDetector, loadManifest } from "../models/manifest.js";
 import { modelDirs, modelFetchDir } from "../models/model-dirs.js";

@@ -4,7 +4,7 @@ import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { logLevel } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { createKafka } from "../kafka/client.js";
 import { kafkaDown, kafkaUp } from "../kafka/local-broker.js";
 import { detectionSchema } from "../protocol/detection.js";

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { type AgentConfigInput, parseAgentConfig } from "../agent/config.js";
-import { describeError, FacefleetError } from "../cli/errors.js";
 import { isScriptEntry } from "../cli/run-as-script.js";
 import { type CoordinatorConfigInput, parseCoordinatorConfig } from "../coordinator/config.js";
+import { describeError, FacefleetError } from "../core/errors.js";
 
 /**
  * Agent and coordinator configs built from environment variables: what a balena fleet (or any

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import type { KafkaConnection } from "./connection-config.js";
 
 const reasons: Record<string, string> = {

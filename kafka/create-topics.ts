@@ -4,7 +4,7 @@
  * a busy machine), so the wait is done here with metadata requests until it holds or `timeoutMs` passes.
  */
 import type { Admin, ITopicConfig } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
   if (topics.length === 0) return;

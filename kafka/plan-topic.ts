@@ -5,7 +5,7 @@
  * (a late duplicate or an old coordinator's record never moves them back).
  */
 import type { Kafka, Producer } from "kafkajs";
-import { formatZodIssue } from "../protocol/format-issue.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { type PartitionPlan, partitionPlanSchema } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
 import { startTopicReader } from "./topic-reader.js";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { lastMeaningfulLine } from "./java.js";
 
 /** The Kafka version of the broker jar in a jars folder (kafka_2.13-<version>.jar), if any. */

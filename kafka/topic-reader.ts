@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { deleteReaderGroup } from "./delete-reader-group.js";
 
 export type TopicBatch = {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import type { ModelEntry } from "./manifest-schema.js";
 import { downloadVerified, type FetchProgress } from "./verified-download.js";
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { FacefleetError } from "../cli/errors.js";
-import { formatZodIssue } from "../protocol/format-issue.js";
+import { FacefleetError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { type DetectorModel, type Manifest, type ModelEntry, manifestSchema, type RecognizerModel } from "./manifest-schema.js";
 
 /** models/manifest.json of this package (next to the sources, one level above dist/models when compiled). */

@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { type ExecutionProviderChoice, providerCandidates } from "./execution-provider.js";
 import type { ModelEntry } from "./manifest-schema.js";
 import { locateVerifiedModel } from "./verify-file.js";

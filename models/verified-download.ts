@@ -4,7 +4,7 @@ import { basename, dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream } from "node:stream/web";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { sha256File } from "./verify-file.js";
 
 export type FetchProgress = (received: number, total: number | undefined) => void;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { join } from "node:path";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import type { ModelEntry } from "./manifest-schema.js";
 
 export async function sha256File(path: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatZodIssue } from "./format-issue.js";
+import { formatZodIssue } from "../core/format-issue.js";
 
 export const FRAME_SCHEMA_VERSION = 1;
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { formatZodIssue } from "../core/format-issue.js";
 import { decodeVector, encodeVector } from "../recognition/embedding-codec.js";
 import type { Identity, RecognizerStamp } from "../recognition/gallery.js";
-import { formatZodIssue } from "./format-issue.js";
 
 /**
  * facefleet.gallery (compacted): one record per enrolled identity.

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import sharp from "sharp";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import type { RgbImage } from "./image.js";
 
 /** The bytes could not be read as a picture (missing, empty, truncated, not an image, unsupported format, too large). */

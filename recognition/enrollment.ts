@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
-import { FacefleetError } from "../cli/errors.js";
+import { FacefleetError } from "../core/errors.js";
 import { chooseEnrollmentFace, describeIgnored, type EnrollmentFaceOptions, type EnrollmentRefusal } from "./dominant-face.js";
 import type { Identity } from "./gallery.js";
 import type { RecognitionPipeline } from "./pipeline.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { FacefleetError } from "../cli/errors.js";
-import { formatZodIssue } from "../protocol/format-issue.js";
+import { FacefleetError } from "../core/errors.js";
+import { formatZodIssue } from "../core/format-issue.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { decodeVector, encodeVector } from "./embedding-codec.js";
 

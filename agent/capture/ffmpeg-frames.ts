@@ -4,7 +4,7 @@
  * Shared by the video file, V4L2 (ffmpeg path) and RTSP sources.
  */
 import { spawn } from "node:child_process";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import type { Frame } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { JpegSplitter } from "./jpeg-stream.js";

@@ -3,7 +3,7 @@
  * Each checks its input before the first frame (missing file or device: one clear line).
  */
 import { statSync } from "node:fs";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import type { Frame, SourceOptions } from "./frame.js";
 import { imageDirSource, listPictures } from "./image-dir-source.js";
 import { isRtspUrl, redactUrl, rtspSource } from "./rtsp-source.js";

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import type { Frame, SourceOptions } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { Pacer } from "./pacer.js";

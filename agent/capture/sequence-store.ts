@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 const stateSchema = z.object({

@@ -8,7 +8,7 @@
  * Frames arriving faster than `fps` are skipped, so the camera's own rate does not matter.
  */
 import { statSync } from "node:fs";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
 import type { Frame, SourceOptions } from "./frame.js";
 import { jpegSize } from "./frame-size.js";

@@ -4,7 +4,7 @@
  * `fps` like a camera's. With `loop` the file starts over at its end (a new ffmpeg), forever.
  */
 import { statSync } from "node:fs";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
 import type { Frame, SourceOptions } from "./frame.js";
 import { Pacer } from "./pacer.js";

@@ -1,6 +1,6 @@
 import type { MqttClient } from "mqtt";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { type AgentCommand, agentCommandSchema, COMMAND_SCHEMA_VERSION, type CommandAck } from "../../protocol/command.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
 
 export type CommandName = AgentCommand["command"];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
 import { endMqttClient } from "./end-mqtt-client.js";
 import type { AgentMqttSettings } from "./mqtt-settings.js";

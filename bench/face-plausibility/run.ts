@@ -23,7 +23,7 @@ import { decodeImage } from "../../recognition/decode.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import { defaultPlausibilitySettings, FacePlausibilityCheck } from "../../recognition/face-plausibility.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { nofacePictures } from "../../test/support/noface-set.js";
+import { nofacePictures } from "../../testing/noface-set.js";
 import { machineDescription } from "../support/machine.js";
 import { examplesDir, lfwGallery, lfwProbes, useBenchModels } from "../support/shared-data.js";
 import { extractFrames } from "../support/video-frames.js";

@@ -19,7 +19,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
-import { createPlanTopic, createTopics, startBroker } from "../../test/agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -29,8 +28,9 @@ import {
   waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
-} from "../../test/support/fleet.js";
-import { useTestModels } from "../../test/support/paths.js";
+} from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker } from "../../testing/kafka-harness.js";
+import { useTestModels } from "../../testing/paths.js";
 import { machineDescription } from "../support/machine.js";
 
 const PARTITIONS = 12;

@@ -24,8 +24,8 @@ import {
   NAMED_SHARE_MIN_FACE_PX,
   runClip,
   scoreClipRun,
-} from "../../test/support/hamilton-clip.js";
-import { repoRoot, useTestModels } from "../../test/support/paths.js";
+} from "../../testing/hamilton-clip.js";
+import { repoRoot, useTestModels } from "../../testing/paths.js";
 import { machineDescription } from "../support/machine.js";
 
 const { values } = parseArgs({

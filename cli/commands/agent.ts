@@ -1,6 +1,6 @@
 import { startAgent } from "../../agent/agent.js";
 import { loadAgentConfig } from "../../agent/config.js";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../../core/errors.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 

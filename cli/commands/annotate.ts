@@ -1,9 +1,9 @@
 import { extname } from "node:path";
+import { describeError, FacefleetError, UsageError } from "../../core/errors.js";
 import { annotateImage } from "../../recognition/annotate.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { describeError, FacefleetError, UsageError } from "../errors.js";
 import type { Command } from "../main.js";
 import { matcherOptions, matcherOptionsHelp, parseMatcherOptions } from "../matcher-options.js";
 import { parseOptions, requireString } from "../parse-options.js";

@@ -1,6 +1,6 @@
 import { loadCoordinatorConfig, parseCoordinatorConfig } from "../../coordinator/config.js";
 import { startCoordinator } from "../../coordinator/coordinator.js";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../../core/errors.js";
 import type { Command } from "../main.js";
 import { parseOptions } from "../parse-options.js";
 

@@ -1,6 +1,6 @@
+import { FacefleetError } from "../../core/errors.js";
 import { resolveDemoPlan } from "../../demo/demo-plan.js";
 import { runDemo } from "../../demo/run-demo.js";
-import { FacefleetError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
 

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
+import { FacefleetError, UsageError } from "../../core/errors.js";
+import { assertGalleryTopicReachable, publishIdentities } from "../../kafka/gallery-publish.js";
 import { topics } from "../../protocol/topics.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { assertSameRecognizer, emptyGallery, readGallery, upsertIdentities, writeGallery } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { FacefleetError, UsageError } from "../errors.js";
-import { assertGalleryTopicReachable, publishIdentities } from "../gallery-publish.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 import { createProgress } from "../progress.js";

@@ -1,13 +1,13 @@
 import { logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
+import { FacefleetError, UsageError } from "../../core/errors.js";
 import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
+import { publishIdentities, sendGalleryRecords } from "../../kafka/gallery-publish.js";
 import { galleryTombstone } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
 import { readGallery } from "../../recognition/gallery.js";
-import { FacefleetError, UsageError } from "../errors.js";
-import { publishIdentities, sendGalleryRecords } from "../gallery-publish.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 

@@ -1,7 +1,7 @@
+import { describeError, FacefleetError, UsageError } from "../../core/errors.js";
 import { toFaceResult } from "../../recognition/face-result.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { describeError, FacefleetError, UsageError } from "../errors.js";
 import { expandImageArguments, readPathList } from "../image-arguments.js";
 import type { Command } from "../main.js";
 import { matcherOptions, matcherOptionsHelp, parseMatcherOptions } from "../matcher-options.js";

@@ -1,9 +1,9 @@
 import { delimiter } from "node:path";
+import { UsageError } from "../../core/errors.js";
 import { fetchModel } from "../../models/fetch-model.js";
 import { loadManifest } from "../../models/manifest.js";
 import { modelDirs, modelFetchDir } from "../../models/model-dirs.js";
 import { findModelFile, sha256File } from "../../models/verify-file.js";
-import { UsageError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseOptions } from "../parse-options.js";
 

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { type IHeaders, type KafkaMessage, logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
+import { FacefleetError, UsageError } from "../../core/errors.js";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
 import { detectionSchema } from "../../protocol/detection.js";
 import { recognitionEventSchema } from "../../protocol/event.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 import { topics } from "../../protocol/topics.js";
-import { FacefleetError, UsageError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
 

@@ -1,8 +1,8 @@
 import { logLevel } from "kafkajs";
+import { describeError, FacefleetError, UsageError } from "../../core/errors.js";
 import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { describeOutcome, ensureTopics, topicSpecs } from "../../kafka/topics-ensure.js";
-import { describeError, FacefleetError, UsageError } from "../errors.js";
 import { kafkaConfigHelp, kafkaConfigOptions, loadKafkaConfig } from "../kafka-config-options.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";

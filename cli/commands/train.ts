@@ -1,3 +1,4 @@
+import { FacefleetError, UsageError } from "../../core/errors.js";
 import {
   ClassifierMatcher,
   defaultTrainingOptions,
@@ -8,7 +9,6 @@ import {
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { holdOutLastPerIdentity } from "../../recognition/holdout-split.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { FacefleetError, UsageError } from "../errors.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions, requireString } from "../parse-options.js";
 import { createProgress } from "../progress.js";

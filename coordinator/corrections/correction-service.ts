@@ -3,7 +3,7 @@
  * last `capacity` events (with the crop and embedding the agent put on them, protocol/event.ts) and,
  * on a correction, adds the event's face to the right identity (`embeddings`) and/or to the wrong
  * one's reject set (`rejects`, recognition/match.ts), then republishes the changed identities to the
- * compacted facefleet.gallery exactly as `facefleet gallery push` does (cli/gallery-publish.ts). The
+ * compacted facefleet.gallery exactly as `facefleet gallery push` does (kafka/gallery-publish.ts). The
  * agents' gallery followers pick the change up as a hot reload.
  *
  * An identity's current record comes from a GallerySource that follows facefleet.gallery (the agents'
@@ -12,8 +12,8 @@
  * Corrections are applied one at a time.
  */
 
-import { sendGalleryRecords } from "../../cli/gallery-publish.js";
 import type { KafkaConnection } from "../../kafka/connection-config.js";
+import { sendGalleryRecords } from "../../kafka/gallery-publish.js";
 import { getRecognizer } from "../../models/manifest.js";
 import { type CorrectionBody, type CorrectionResult, type EventQuery, type EventView, eventId } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";

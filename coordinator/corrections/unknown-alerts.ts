@@ -9,11 +9,11 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { type UnknownAlert, unknownAlertSchema } from "../../protocol/api.js";
 import { eventId, type UnknownAlertSetting, type UnknownAlertsView } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { ControlError } from "../control.js";
 

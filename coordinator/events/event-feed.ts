@@ -4,9 +4,9 @@
  * Invalid records are skipped with one log line each.
  */
 import type { Kafka, KafkaMessage } from "kafkajs";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { startTopicReader } from "../../kafka/topic-reader.js";
 import { type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 
 export type EventFeed = { stop(): Promise<void> };
 

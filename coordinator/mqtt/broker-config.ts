@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
+import { FacefleetError } from "../../core/errors.js";
+import { formatZodIssue } from "../../core/format-issue.js";
 
 /**
  * The coordinator's embedded MQTT broker (`mqtt.embedded` of the coordinator config). Every field

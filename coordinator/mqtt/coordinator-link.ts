@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { endMqttClient } from "../../agent/health/end-mqtt-client.js";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
+import { formatZodIssue } from "../../core/format-issue.js";
 import {
   type AgentCommand,
   agentCommandSchema,
@@ -16,7 +17,6 @@ import {
   type CommandAck,
   commandAckSchema,
 } from "../../protocol/command.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 import { type AgentHealth, agentHealthSchema } from "../../protocol/health.js";
 import { agentIdOfTopic, mqttTopics } from "../../protocol/mqtt-topics.js";
 import type { PartitionPlan } from "../../protocol/plan.js";

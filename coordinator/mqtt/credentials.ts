@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export const CREDENTIALS_FILE = "mqtt-credentials.json";

@@ -4,7 +4,7 @@ import { type AddressInfo, createServer as createTcpServer, type Server } from "
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AuthenticateError } from "aedes";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { type EmbeddedBrokerConfigInput, parseEmbeddedBrokerConfig } from "./broker-config.js";
 import { resolveCredentials } from "./credentials.js";
 import { RetainedStore } from "./retained-store.js";

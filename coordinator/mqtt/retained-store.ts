@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export type RetainedMessage = { topic: string; payload: Buffer; qos: 0 | 1 | 2 };

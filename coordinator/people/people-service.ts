@@ -1,7 +1,7 @@
 /**
  * Enrollment through the coordinator (the dashboard's people page): the gallery as the agents see it
  * (gallery-store.ts follows compacted facefleet.gallery), people listed, created, given photos and
- * deleted. Every change is published the way `facefleet gallery push|remove` does (cli/gallery-publish.ts:
+ * deleted. Every change is published the way `facefleet gallery push|remove` does (kafka/gallery-publish.ts:
  * one record per identity keyed by name, idempotent producer, acks=all, the Java-compatible partitioner),
  * so the agents' gallery followers pick it up as a hot reload. Changes are applied one at a time.
  *

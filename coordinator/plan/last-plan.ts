@@ -1,5 +1,5 @@
 import type { Kafka } from "kafkajs";
-import { FacefleetError } from "../../cli/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { readPlanTopic } from "../../kafka/plan-topic.js";
 import type { PartitionPlan } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";

@@ -7,8 +7,8 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { FacefleetError } from "../../cli/errors.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
+import { FacefleetError } from "../../core/errors.js";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export const STATE_FILE = "coordinator-state.json";

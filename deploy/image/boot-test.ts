@@ -4,7 +4,7 @@
  *
  *   node dist/deploy/image/boot-test.js [--image FILE.img.xz] [--timeout-s 1500] [--keep]
  *
- * On this machine: a Kafka broker (facefleet kafka up, test/agent/harness.ts) with the facefleet topics and a
+ * On this machine: a Kafka broker (facefleet kafka up, testing/kafka-harness.ts) with the facefleet topics and a
  * coordinator (embedded MQTT) on loopback. The image (default: the newest .facefleet/image/*.img.xz) is
  * decompressed to a scratch copy; facefleet.yaml on its FAT partition is replaced by one pointing at them
  * (mcopy, no mount): MQTT at mqtt://10.0.2.2:<port> (QEMU's user-mode network maps 10.0.2.2 to this
@@ -26,7 +26,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isScriptEntry } from "../../cli/run-as-script.js";
-import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../../test/agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -34,7 +33,8 @@ import {
   FrameFlow,
   TEST_MQTT_PASSWORD,
   writeCoordinatorConfig,
-} from "../../test/support/fleet.js";
+} from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../../testing/kafka-harness.js";
 
 const FRAMES_PARTITIONS = 2;
 const log = (s: string) => process.stdout.write(`boot-test: [${new Date().toISOString().slice(11, 19)}] ${s}\n`);

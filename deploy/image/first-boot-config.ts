@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { parseAgentConfig } from "../../agent/config.js";
-import { describeError, FacefleetError } from "../../cli/errors.js";
 import { isScriptEntry } from "../../cli/run-as-script.js";
+import { describeError, FacefleetError } from "../../core/errors.js";
 
 /**
  * The SD-card image's first-boot configuration: `facefleet.yaml` (or `facefleet.json`) on the FAT boot

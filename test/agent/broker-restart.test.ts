@@ -12,8 +12,8 @@ import { parseAgentConfig } from "../../agent/config.js";
 import { createKafka } from "../../kafka/client.js";
 import type { Detection } from "../../protocol/detection.js";
 import { topics } from "../../protocol/topics.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
-import { Collector, createTopics, frameHeaders, startBroker, waitFor } from "./harness.js";
+import { Collector, createTopics, frameHeaders, startBroker, waitFor } from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 const { logLevel, Partitioners } = kafkajs;
 useTestModels();

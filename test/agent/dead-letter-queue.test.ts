@@ -15,8 +15,8 @@ import { createKafka } from "../../kafka/client.js";
 import { type Detection, detectionSchema } from "../../protocol/detection.js";
 import { dlqHeadersSchema } from "../../protocol/dlq-record.js";
 import { topics } from "../../protocol/topics.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
-import { Collector, createTopics, frameHeaders, startBroker, waitFor } from "./harness.js";
+import { Collector, createTopics, frameHeaders, startBroker, waitFor } from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 const { logLevel, Partitioners } = kafkajs;
 

@@ -23,9 +23,18 @@ import sharp from "sharp";
 import { type Detection, detectionSchema } from "../../protocol/detection.js";
 import { type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
 import { topics } from "../../protocol/topics.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import {
+  type ChildCommand,
+  Collector,
+  createTopics,
+  frameHeaders,
+  runCommand,
+  startBroker,
+  startCommand,
+  waitFor,
+} from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 import { runCli } from "../support/run-cli.js";
-import { type ChildCommand, Collector, createTopics, frameHeaders, runCommand, startBroker, startCommand, waitFor } from "./harness.js";
 
 const { Partitioners } = kafkajs;
 useTestModels();

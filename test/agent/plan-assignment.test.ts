@@ -19,8 +19,8 @@ import { decodePlan, encodePlan, publishPlan } from "../../kafka/plan-topic.js";
 import type { Detection } from "../../protocol/detection.js";
 import { type PartitionPlan, partitionPlanSchema } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
-import { Collector, createPlanTopic, createTopics, frameHeaders, startBroker, waitFor } from "./harness.js";
+import { Collector, createPlanTopic, createTopics, frameHeaders, startBroker, waitFor } from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 const { AssignerProtocol, logLevel, Partitioners } = kafkajs;
 useTestModels();

@@ -12,8 +12,8 @@ import { CameraTracker, type FaceToTrack } from "../../agent/worker/tracker.js";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { type FaceMatcher, GalleryMatcher } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { type ClipScore, clipFrames, demoGallery, loadClipLabels, runClip, scoreClipRun } from "../support/hamilton-clip.js";
-import { useTestModels } from "../support/paths.js";
+import { type ClipScore, clipFrames, demoGallery, loadClipLabels, runClip, scoreClipRun } from "../../testing/hamilton-clip.js";
+import { useTestModels } from "../../testing/paths.js";
 
 /** Measured 90.5 % (152/168 over 8 loops, bench/results/tracks.md); main's per-frame vote: 47.6 %. */
 const LIN_NAMED_SHARE_FLOOR = 0.8;

@@ -13,8 +13,8 @@ import { test } from "node:test";
 import kafkajs from "kafkajs";
 import { CaptureRole } from "../../agent/capture/capture-role.js";
 import { captureSettingsSchema } from "../../agent/config.js";
-import { waitFor } from "../agent/harness.js";
-import { examplesDir } from "../support/paths.js";
+import { waitFor } from "../../testing/kafka-harness.js";
+import { examplesDir } from "../../testing/paths.js";
 
 const { Kafka, logLevel } = kafkajs;
 

@@ -5,7 +5,7 @@ import sharp from "sharp";
 import { jpegSize } from "../../agent/capture/frame-size.js";
 import { JpegSplitter } from "../../agent/capture/jpeg-stream.js";
 import { yuyvToJpeg, yuyvToRgb } from "../../agent/capture/yuyv.js";
-import { exampleImage } from "../support/paths.js";
+import { exampleImage } from "../../testing/paths.js";
 
 const solid = (width: number, height: number, progressive = false) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } })

@@ -19,7 +19,7 @@ import { v4l2Source } from "../../agent/capture/v4l2-source.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
-import { exampleImage } from "../support/paths.js";
+import { exampleImage } from "../../testing/paths.js";
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 const execFileAsync = promisify(execFile);

@@ -16,7 +16,7 @@ import { createTopicsAndWait } from "../../kafka/create-topics.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
-import { Collector, startBroker, waitFor } from "../agent/harness.js";
+import { Collector, startBroker, waitFor } from "../../testing/kafka-harness.js";
 
 const { Kafka, logLevel } = kafkajs;
 const CAMERA = "recovery-cam";

@@ -26,7 +26,7 @@ import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { getRecognizer, loadManifest } from "../../models/manifest.js";
 import { serializeGallery } from "../../recognition/gallery.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 useTestModels();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { repoRoot } from "../support/paths.js";
+import { repoRoot } from "../../testing/paths.js";
 
 test("models list into a pipe closed after the first line: exit 0, nothing on stderr", async () => {
   const child = spawn(process.execPath, [join(repoRoot, "bin", "facefleet.js"), "models", "list"], {

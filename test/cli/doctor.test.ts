@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { startEmbeddedBroker } from "../../coordinator/mqtt/embedded-broker.js";
-import { useTestModels } from "../support/paths.js";
+import { useTestModels } from "../../testing/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 useTestModels();

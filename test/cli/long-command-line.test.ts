@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "node:test";
-import { exampleImage, repoRoot, testModelDirs } from "../support/paths.js";
+import { exampleImage, repoRoot, testModelDirs } from "../../testing/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "facefleet-long-argv-"));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import sharp from "sharp";
 import { recognitionSettingsFromOptions } from "../../cli/recognition-options.js";
-import { exampleImage, examplesDir, sharedDir } from "../support/paths.js";
+import { exampleImage, examplesDir, sharedDir } from "../../testing/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 const work = await mkdtemp(join(tmpdir(), "facefleet-cli-"));

@@ -19,9 +19,9 @@ import { type AgentHealth, HEALTH_SCHEMA_VERSION } from "../../protocol/health.j
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
 import { type PartitionPlan, partitionPlanSchema, partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
-import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js";
+import { CoordinatorApi } from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker } from "../../testing/kafka-harness.js";
 import { connectOnce, Recorder } from "../mqtt/mqtt-helpers.js";
-import { CoordinatorApi } from "../support/fleet.js";
 import { startMosquitto } from "../support/mosquitto.js";
 
 const TOKEN = "mosquitto-test-token-0123456789";

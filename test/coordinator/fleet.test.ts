@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { partitionsOf } from "../../protocol/plan.js";
-import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -22,8 +21,9 @@ import {
   waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
-} from "../support/fleet.js";
-import { useTestModels } from "../support/paths.js";
+} from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker } from "../../testing/kafka-harness.js";
+import { useTestModels } from "../../testing/paths.js";
 
 useTestModels();
 const PARTITIONS = 12;

@@ -17,8 +17,8 @@ import { PeopleService } from "../../coordinator/people/people-service.js";
 import type { StreamMessage } from "../../protocol/api.js";
 import type { Detection } from "../../protocol/detection.js";
 import { topics } from "../../protocol/topics.js";
-import { createTopics, startBroker, type TestBroker, waitFor } from "../agent/harness.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { createTopics, startBroker, type TestBroker, waitFor } from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 import { FakeControl } from "./fake-control.js";
 
 useTestModels();

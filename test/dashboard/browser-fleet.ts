@@ -1,6 +1,6 @@
 /**
  * What the dashboard's end-to-end tests share: a real fleet (Kafka from the jars, `facefleet coordinator`
- * with a dashboard password, `facefleet agent` processes — test/support/fleet.ts) and a headless Debian
+ * with a dashboard password, `facefleet agent` processes — testing/fleet.ts) and a headless Debian
  * Chromium driven by playwright-core, plus screenshots into docs/screenshots/.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,7 +10,6 @@ import type { TestContext } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import sharp from "sharp";
 import { partitionsOf } from "../../protocol/plan.js";
-import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../agent/harness.js";
 import {
   CoordinatorApi,
   type FleetPorts,
@@ -19,8 +18,9 @@ import {
   waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
-} from "../support/fleet.js";
-import { repoRoot } from "../support/paths.js";
+} from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker, type TestBroker } from "../../testing/kafka-harness.js";
+import { repoRoot } from "../../testing/paths.js";
 
 export const DASHBOARD_PASSWORD = "dashboard-e2e-password";
 

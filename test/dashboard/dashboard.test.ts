@@ -28,9 +28,9 @@ import { readPlanTopic } from "../../kafka/plan-topic.js";
 import type { EventView, UnknownAlertsView } from "../../protocol/api-events.js";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
-import { frameHeaders } from "../agent/harness.js";
-import { DetectionLedger, FrameFlow } from "../support/fleet.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { DetectionLedger, FrameFlow } from "../../testing/fleet.js";
+import { frameHeaders } from "../../testing/kafka-harness.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 import { DASHBOARD_PASSWORD, logIn, SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
 
 useTestModels();

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { resolveDemoPlan } from "../../demo/demo-plan.js";
 import { sampleAssets } from "../../demo/sample-assets.js";
+import { exampleImage, sharedDir } from "../../testing/paths.js";
 import { startFileServer } from "../support/file-server.js";
-import { exampleImage, sharedDir } from "../support/paths.js";
 
 const detectorFile = "yunet_s_dynamic.onnx";
 const files = new Map<string, Buffer>();

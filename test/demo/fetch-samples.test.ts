@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fetchSamples } from "../../demo/fetch-samples.js";
 import { sampleAssets } from "../../demo/sample-assets.js";
+import { exampleImage } from "../../testing/paths.js";
 import { startFileServer } from "../support/file-server.js";
-import { exampleImage } from "../support/paths.js";
 
 // The upstream files, served from the shared data folder's copies (the same bytes) on loopback.
 const upstream = new Map<string, Buffer>();

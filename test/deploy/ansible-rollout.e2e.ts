@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createPlanTopic, createTopics, startBroker } from "../agent/harness.js";
 import {
   CoordinatorApi,
   DetectionLedger,
@@ -22,8 +21,9 @@ import {
   TEST_MQTT_PASSWORD,
   TEST_TOKEN,
   writeCoordinatorConfig,
-} from "../support/fleet.js";
-import { testModelDirs, useTestModels } from "../support/paths.js";
+} from "../../testing/fleet.js";
+import { createPlanTopic, createTopics, startBroker } from "../../testing/kafka-harness.js";
+import { testModelDirs, useTestModels } from "../../testing/paths.js";
 import { ansibleEnv, ansibleTool, parseRecap, playbook, relabelPackage, run, type SshHost, SshHosts } from "./ansible-hosts.js";
 
 const PARTITIONS = 4;

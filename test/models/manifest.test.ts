@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { getDetector, loadManifest } from "../../models/manifest.js";
 import { locateVerifiedModel } from "../../models/verify-file.js";
-import { sharedDir } from "../support/paths.js";
+import { sharedDir } from "../../testing/paths.js";
 
 test("the manifest validates and its defaults name models of the right role", () => {
   const manifest = loadManifest();

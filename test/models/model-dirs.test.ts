@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { test } from "node:test";
 import { modelDirs, modelFetchDir, userModelDir } from "../../models/model-dirs.js";
-import { exampleImage, repoRoot, sharedDir } from "../support/paths.js";
+import { exampleImage, repoRoot, sharedDir } from "../../testing/paths.js";
 
 const work = mkdtempSync(join(tmpdir(), "facefleet-model-dirs-"));
 const bin = join(repoRoot, "bin", "facefleet.js");

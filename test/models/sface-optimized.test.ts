@@ -14,7 +14,7 @@ import { decodeImage } from "../../recognition/decode.js";
 import { FaceDetector } from "../../recognition/detect.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { sharedDir, testModelDirs } from "../support/paths.js";
+import { sharedDir, testModelDirs } from "../../testing/paths.js";
 
 const lfwDir = path.join(sharedDir, "data", "lfw_dev", "images");
 const CHIPS = 8;

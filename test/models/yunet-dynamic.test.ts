@@ -4,7 +4,7 @@ import { getDetector } from "../../models/manifest.js";
 import { openModelSession } from "../../models/model-session.js";
 import { decodeImage } from "../../recognition/decode.js";
 import { FaceDetector } from "../../recognition/detect.js";
-import { exampleImage, examplesDir, testModelDirs } from "../support/paths.js";
+import { exampleImage, examplesDir, testModelDirs } from "../../testing/paths.js";
 
 const options = { dirs: testModelDirs, executionProvider: "cpu" as const, threads: 1 };
 const fixed = new FaceDetector(await openModelSession(getDetector("yunet-2023mar"), options));

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import sharp from "sharp";
 import { decodeImage } from "../../recognition/decode.js";
-import { exampleImage, examplesDir } from "../support/paths.js";
+import { exampleImage, examplesDir } from "../../testing/paths.js";
 
 test("EXIF orientation is applied: a picture stored sideways decodes upright", async () => {
   const stored = await sharp({ create: { width: 40, height: 20, channels: 3, background: "#000" } })

@@ -7,7 +7,7 @@ import sharp, { type Sharp } from "sharp";
 import { chooseEnrollmentFace } from "../../recognition/dominant-face.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { exampleImage, sharedDir, useTestModels } from "../support/paths.js";
+import { exampleImage, sharedDir, useTestModels } from "../../testing/paths.js";
 
 useTestModels();
 const pipeline = await RecognitionPipeline.load({ executionProvider: "cpu", precision: "fp32", threads: 1 });

@@ -14,8 +14,8 @@ import { decodeImage } from "../../recognition/decode.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { recognitionSettingsSchema } from "../../recognition/recognition-settings.js";
 import { squareCrop } from "../../recognition/square-crop.js";
-import { nofacePictures } from "../support/noface-set.js";
-import { exampleImage, examplesDir, sharedDir, useTestModels } from "../support/paths.js";
+import { nofacePictures } from "../../testing/noface-set.js";
+import { exampleImage, examplesDir, sharedDir, useTestModels } from "../../testing/paths.js";
 
 /** LFW dev's gallery and probe pictures (the first column of both lists). */
 function lfwPictures(): string[] {

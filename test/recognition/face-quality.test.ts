@@ -6,7 +6,7 @@ import { decodeImage } from "../../recognition/decode.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import { type FaceQuality, facePose, faceQuality } from "../../recognition/face-quality.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { sharedDir, useTestModels } from "../support/paths.js";
+import { sharedDir, useTestModels } from "../../testing/paths.js";
 
 useTestModels();
 const pipeline = await RecognitionPipeline.load({ executionProvider: "cpu", precision: "fp32", threads: 1 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { formatZodIssue } from "../../core/format-issue.js";
 import { loadManifest } from "../../models/manifest.js";
 import { manifestSchema } from "../../models/manifest-schema.js";
-import { formatZodIssue } from "../../protocol/format-issue.js";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import {
   countMatchableIdentities,
@@ -13,7 +13,7 @@ import {
 } from "../../recognition/gallery-threshold.js";
 import { GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 const table = {
   points: [

@@ -4,7 +4,7 @@ import sharp from "sharp";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 useTestModels();
 const pipeline = await RecognitionPipeline.load({ executionProvider: "cpu", precision: "fp32", threads: 1 });

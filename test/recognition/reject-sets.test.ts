@@ -13,7 +13,7 @@ import { decodeGalleryRecord, encodeGalleryRecord } from "../../protocol/gallery
 import { emptyGallery, type Gallery, type Identity, parseGallery, serializeGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { cosineDistance, GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
-import { exampleImage, useTestModels } from "../support/paths.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
 
 const THRESHOLD = 0.13;
 const pictures = {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { delimiter, join } from "node:path";
-import { repoRoot, testModelDirs } from "./paths.js";
+import { repoRoot, testModelDirs } from "../../testing/paths.js";
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 

@@ -5,13 +5,13 @@
  * sum over the topic's partitions of their high watermarks).
  */
 import kafkajs, { type Kafka, logLevel, type Message } from "kafkajs";
-import { assertBrokersReachable } from "../kafka/broker-reachable.js";
-import { createKafka } from "../kafka/client.js";
-import type { KafkaConnection } from "../kafka/connection-config.js";
+import { FacefleetError } from "../core/errors.js";
 import { encodeGalleryRecord } from "../protocol/gallery-record.js";
 import { topics } from "../protocol/topics.js";
 import type { Identity, RecognizerStamp } from "../recognition/gallery.js";
-import { FacefleetError } from "./errors.js";
+import { assertBrokersReachable } from "./broker-reachable.js";
+import { createKafka } from "./client.js";
+import type { KafkaConnection } from "./connection-config.js";
 
 const { Partitioners } = kafkajs;
 
@@ -53,7 +53,7 @@ export async function sendGalleryRecords(
   topic: string = topics.gallery,
 ): Promise<number> {
   // kafkajs logs every retriable error (a broker still loading, a leader election) as an ERROR line; a short
-  // command logs nothing of it and reports only the error that ended it, once (cli/errors.ts).
+  // command logs nothing of it and reports only the error that ended it, once (core/errors.ts).
   await assertBrokersReachable(connection);
   const kafka = createKafka(connection, logLevel.NOTHING);
   await assertTopic(kafka, topic);

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs, { type Consumer, type IHeaders, type ITopicConfig, type Kafka, type KafkaMessage } from "kafkajs";
-import { createTopicsAndWait } from "../../kafka/create-topics.js";
-import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
-import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
-import { topics } from "../../protocol/topics.js";
-import { testModelDirs } from "../support/paths.js";
+import { createTopicsAndWait } from "../kafka/create-topics.js";
+import { kafkaDown, kafkaUp } from "../kafka/local-broker.js";
+import { encodeFrameHeaders } from "../protocol/frame-headers.js";
+import { topics } from "../protocol/topics.js";
+import { testModelDirs } from "./paths.js";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 

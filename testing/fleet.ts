@@ -8,10 +8,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import kafkajs, { type Kafka, type Producer } from "kafkajs";
-import type { AgentView, PlanView } from "../../protocol/api.js";
-import type { Detection } from "../../protocol/detection.js";
-import { topics } from "../../protocol/topics.js";
-import { Collector, frameHeaders } from "../agent/harness.js";
+import type { AgentView, PlanView } from "../protocol/api.js";
+import type { Detection } from "../protocol/detection.js";
+import { topics } from "../protocol/topics.js";
+import { Collector, frameHeaders } from "./kafka-harness.js";
 import { exampleImage, repoRoot, testModelDirs } from "./paths.js";
 
 const { Partitioners } = kafkajs;
