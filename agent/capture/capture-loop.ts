@@ -4,7 +4,7 @@
  * `facefleet agent` runs one per camera into a producer they share (capture-role.ts).
  */
 
-import type { Frame } from "./frame.js";
+import type { CapturedFrame } from "./frame.js";
 import type { FrameProducer } from "./frame-producer.js";
 import { type OpenSourceOptions, openFrameSource, type SourceKind } from "./frame-source.js";
 import { SequenceStore } from "./sequence-store.js";
@@ -38,7 +38,7 @@ export class CameraCapture {
     readonly spec: CameraSpec,
     readonly sequence: SequenceStore,
     private readonly onNotice: (line: string) => void,
-    private opened: { kind: SourceKind; label: string; frames: AsyncGenerator<Frame> },
+    private opened: { kind: SourceKind; label: string; frames: AsyncGenerator<CapturedFrame> },
     private readonly controller: AbortController,
     /** Aborts the current run of the source only (restartSource); stop() aborts it too. */
     private run: AbortController,

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { FacefleetError } from "../../core/errors.js";
-import type { Frame } from "./frame.js";
+import type { CapturedFrame } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { JpegSplitter } from "./jpeg-stream.js";
 
@@ -32,7 +32,7 @@ export class FfmpegExit extends FacefleetError {
  * Yields the pictures of one ffmpeg run. Returns normally when ffmpeg exits 0 (end of a file);
  * throws FfmpegExit otherwise. Breaking out of the loop or aborting the signal kills ffmpeg.
  */
-export async function* ffmpegFrames(inputArgs: string[], outputArgs: string[], signal?: AbortSignal): AsyncGenerator<Frame> {
+export async function* ffmpegFrames(inputArgs: string[], outputArgs: string[], signal?: AbortSignal): AsyncGenerator<CapturedFrame> {
   if (signal?.aborted) return;
   const child = spawn(ffmpegPath(), ["-hide_banner", "-nostdin", "-loglevel", "error", ...inputArgs, ...outputArgs], {
     stdio: ["ignore", "pipe", "pipe"],

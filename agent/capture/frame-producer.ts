@@ -13,7 +13,7 @@ import kafkajs, { type Kafka, type Producer } from "kafkajs";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
 import { abortableSleep } from "./abortable-sleep.js";
-import type { Frame } from "./frame.js";
+import type { CapturedFrame } from "./frame.js";
 
 const { Partitioners } = kafkajs;
 
@@ -46,7 +46,7 @@ export type FrameProducerStats = {
   lastError?: string;
 };
 
-type Entry = { camera: string; seq: number; frame: Frame };
+type Entry = { camera: string; seq: number; frame: CapturedFrame };
 
 export class FrameProducer {
   private readonly topic: string;
@@ -79,7 +79,7 @@ export class FrameProducer {
   }
 
   /** Queues a frame; when the queue is full the oldest queued frame is dropped. Never blocks. */
-  offer(camera: string, seq: number, frame: Frame): void {
+  offer(camera: string, seq: number, frame: CapturedFrame): void {
     if (this.stopping) {
       this.counters.dropped++;
       return;

@@ -4,7 +4,7 @@
  */
 import { statSync } from "node:fs";
 import { FacefleetError } from "../../core/errors.js";
-import type { Frame, SourceOptions } from "./frame.js";
+import type { CapturedFrame, SourceOptions } from "./frame.js";
 import { imageDirSource, listPictures } from "./image-dir-source.js";
 import { isRtspUrl, redactUrl, rtspSource } from "./rtsp-source.js";
 import { assertCameraDevice, isV4l2Device, type V4l2Backend, v4l2Source } from "./v4l2-source.js";
@@ -37,7 +37,7 @@ export function sourceKind(source: string): SourceKind {
 export function openFrameSource(
   source: string,
   options: OpenSourceOptions,
-): { kind: SourceKind; label: string; frames: AsyncGenerator<Frame> } {
+): { kind: SourceKind; label: string; frames: AsyncGenerator<CapturedFrame> } {
   const kind = sourceKind(source);
   const notice = options.onNotice ?? (() => {});
   switch (kind) {

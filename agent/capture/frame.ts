@@ -1,5 +1,5 @@
 /** One captured picture, as every source yields it and the frame producer sends it. */
-export type Frame = {
+export type CapturedFrame = {
   /** A complete baseline or progressive JPEG (SOI .. EOI). */
   jpeg: Buffer;
   width: number;

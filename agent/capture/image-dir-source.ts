@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { FacefleetError } from "../../core/errors.js";
-import type { Frame, SourceOptions } from "./frame.js";
+import type { CapturedFrame, SourceOptions } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { Pacer } from "./pacer.js";
 
@@ -40,7 +40,7 @@ export function listPictures(dir: string): string[] {
 }
 
 /** A picture file as a JPEG frame (captureTime is set when it is yielded). */
-export async function pictureAsJpeg(path: string, quality = 85): Promise<Omit<Frame, "captureTime">> {
+export async function pictureAsJpeg(path: string, quality = 85): Promise<Omit<CapturedFrame, "captureTime">> {
   const bytes = await readFile(path);
   const size = jpegSize(bytes);
   if (size !== undefined) return { jpeg: bytes, ...size };
@@ -48,13 +48,13 @@ export async function pictureAsJpeg(path: string, quality = 85): Promise<Omit<Fr
   return { jpeg: data, width: info.width, height: info.height };
 }
 
-export async function* imageDirSource(dir: string, options: ImageDirOptions): AsyncGenerator<Frame> {
+export async function* imageDirSource(dir: string, options: ImageDirOptions): AsyncGenerator<CapturedFrame> {
   const files = listPictures(dir);
   const pacer = new Pacer(options.fps);
   do {
     let good = 0;
     for (const path of files) {
-      let picture: Omit<Frame, "captureTime">;
+      let picture: Omit<CapturedFrame, "captureTime">;
       try {
         picture = await pictureAsJpeg(path, options.quality);
       } catch (error) {

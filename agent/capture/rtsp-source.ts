@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
-import type { Frame, SourceOptions } from "./frame.js";
+import type { CapturedFrame, SourceOptions } from "./frame.js";
 
 export type RtspOptions = SourceOptions & {
   fps: number;
@@ -29,7 +29,7 @@ export function backoffDelay(attempt: number, minMs: number, maxMs: number): num
   return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
 }
 
-export async function* rtspSource(url: string, options: RtspOptions): AsyncGenerator<Frame> {
+export async function* rtspSource(url: string, options: RtspOptions): AsyncGenerator<CapturedFrame> {
   const minMs = options.minBackoffMs ?? 1000;
   const maxMs = options.maxBackoffMs ?? 30_000;
   const timeoutUs = String((options.ioTimeoutMs ?? 10_000) * 1000);

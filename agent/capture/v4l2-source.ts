@@ -10,7 +10,7 @@
 import { statSync } from "node:fs";
 import { FacefleetError } from "../../core/errors.js";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
-import type { Frame, SourceOptions } from "./frame.js";
+import type { CapturedFrame, SourceOptions } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { RateLimiter } from "./pacer.js";
 import { loadV4l2Camera, type V4l2Format } from "./v4l2-native.js";
@@ -42,13 +42,13 @@ export function chooseBackend(backend: V4l2Backend): "native" | "ffmpeg" {
   return "ffmpeg";
 }
 
-export async function* v4l2Source(device: string, options: V4l2Options): AsyncGenerator<Frame> {
+export async function* v4l2Source(device: string, options: V4l2Options): AsyncGenerator<CapturedFrame> {
   assertCameraDevice(device);
   if (chooseBackend(options.backend ?? "auto") === "native") yield* nativeFrames(device, options);
   else yield* ffmpegV4l2Frames(device, options);
 }
 
-async function* ffmpegV4l2Frames(device: string, options: V4l2Options): AsyncGenerator<Frame> {
+async function* ffmpegV4l2Frames(device: string, options: V4l2Options): AsyncGenerator<CapturedFrame> {
   const size = options.width && options.height ? ["-video_size", `${options.width}x${options.height}`] : [];
   const input = ["-f", "v4l2", "-input_format", "mjpeg", ...size, "-framerate", String(Math.ceil(options.fps)), "-i", device];
   const limiter = new RateLimiter(options.fps);
@@ -69,7 +69,7 @@ export function chooseFormat(formats: V4l2Format[], width?: number, height?: num
   );
 }
 
-async function* nativeFrames(device: string, options: V4l2Options): AsyncGenerator<Frame> {
+async function* nativeFrames(device: string, options: V4l2Options): AsyncGenerator<CapturedFrame> {
   const { module } = loadV4l2Camera();
   if (!module) throw new FacefleetError("node-v4l2camera is not available");
   let camera: InstanceType<typeof module.Camera>;

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { FacefleetError } from "../../core/errors.js";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
-import type { Frame, SourceOptions } from "./frame.js";
+import type { CapturedFrame, SourceOptions } from "./frame.js";
 import { Pacer } from "./pacer.js";
 
 export type VideoFileOptions = SourceOptions & { fps: number; loop?: boolean; quality?: number };
@@ -21,7 +21,7 @@ export function assertReadableFile(path: string, what: string): void {
   if (!stat.isFile()) throw new FacefleetError(`${what} ${path} is not a file`);
 }
 
-export async function* videoFileSource(path: string, options: VideoFileOptions): AsyncGenerator<Frame> {
+export async function* videoFileSource(path: string, options: VideoFileOptions): AsyncGenerator<CapturedFrame> {
   assertReadableFile(path, "video file");
   const input = ["-re", "-i", path];
   const pacer = new Pacer(options.fps);

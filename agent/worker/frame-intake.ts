@@ -3,13 +3,13 @@ import { type FrameHeaders, parseFrameHeaders } from "../../protocol/frame-heade
 import type { DlqStage } from "./stats.js";
 
 /** A record of facefleet.frames that passed the checks at the boundary. */
-export type Frame = { topic: string; partition: number; offset: string; headers: FrameHeaders; bytes: Buffer };
+export type FrameRecord = { topic: string; partition: number; offset: string; headers: FrameHeaders; bytes: Buffer };
 
 /** What the worker does with a record before running any model on it. */
 export type Admission =
-  | { kind: "frame"; frame: Frame }
+  | { kind: "frame"; frame: FrameRecord }
   | { kind: "reject"; stage: DlqStage; reason: string; camera?: string }
-  | { kind: "stale"; frame: Frame; ageMs: number };
+  | { kind: "stale"; frame: FrameRecord; ageMs: number };
 
 export type AdmissionLimits = { maxFrameBytes: number; maxFrameAgeMs: number };
 
@@ -48,7 +48,7 @@ export function admitFrame(
     };
   }
   if (!message.value || size === 0) return { kind: "reject", stage: "decode", camera: headers.camera, reason: "empty frame (no bytes)" };
-  const frame: Frame = { topic, partition, offset: message.offset, headers, bytes: message.value };
+  const frame: FrameRecord = { topic, partition, offset: message.offset, headers, bytes: message.value };
   const ageMs = now - headers["capture-time"];
   if (limits.maxFrameAgeMs > 0 && ageMs > limits.maxFrameAgeMs) return { kind: "stale", frame, ageMs };
   return { kind: "frame", frame };

@@ -8,7 +8,7 @@ import { toFaceResult } from "../../recognition/face-result.js";
 import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
-import type { Frame } from "./frame-intake.js";
+import type { FrameRecord } from "./frame-intake.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
 import type { FaceSample, TrackEvent, Trackers } from "./tracker.js";
@@ -57,7 +57,7 @@ export class FrameProcessor {
     };
   }
 
-  async process(frame: Frame, startedAt = Date.now()): Promise<ProcessedFrame> {
+  async process(frame: FrameRecord, startedAt = Date.now()): Promise<ProcessedFrame> {
     const t0 = performance.now();
     const { headers } = frame;
     const analysis = await this.pipeline.analyse(frame.bytes);

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
 import sharp from "sharp";
-import type { Frame } from "../../agent/capture/frame.js";
+import type { CapturedFrame } from "../../agent/capture/frame.js";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
 import { createTopicsAndWait } from "../../kafka/create-topics.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
@@ -68,7 +68,7 @@ test("frame producer: broker down and up mid-stream → reconnects, later frames
   // ~10 frames/s, each with the next seq, for the whole test.
   let offered = 0;
   const offer = () => {
-    const frame: Frame = { jpeg, width: 64, height: 48, captureTime: Date.now() };
+    const frame: CapturedFrame = { jpeg, width: 64, height: 48, captureTime: Date.now() };
     producer?.offer(CAMERA, offered, frame);
     offered++;
   };
