@@ -133,9 +133,9 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs 
 export type ChildCommand = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
 
 const commandModules = {
-  agent: ["../../cli/commands/agent.js", "agentCommand"],
-  gallery: ["../../cli/commands/gallery.js", "galleryCommand"],
-  tail: ["../../cli/commands/tail.js", "tailCommand"],
+  agent: ["../cli/commands/agent.js", "agentCommand"],
+  gallery: ["../cli/commands/gallery.js", "galleryCommand"],
+  tail: ["../cli/commands/tail.js", "tailCommand"],
 } as const;
 
 export function startCommand(name: keyof typeof commandModules, args: string[]): ChildCommand {
