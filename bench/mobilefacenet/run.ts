@@ -13,9 +13,7 @@
  *   npm run models:build:mobilefacenet && npm run build && node dist/bench/mobilefacenet/run.js [--rounds 5 --faces 8]
  */
 import { existsSync, readFileSync } from "node:fs";
-import { loadavg } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { getDetector, getRecognizer } from "../../models/manifest.js";
@@ -30,6 +28,7 @@ import { FaceEmbedder } from "../../recognition/embed.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { crossValidatedVerification, type ScoredPair } from "../accuracy/verification.js";
+import { quantile, timeEmbeddings } from "../support/embed-timing.js";
 import { machineDescription } from "../support/machine.js";
 import { lfwGallery, lfwPairs, useBenchModels } from "../support/shared-data.js";
 import { loadTfjsMobileFaceNet } from "./tfjs-reference.js";
@@ -95,20 +94,7 @@ const equivalence = onnxRaw.map((o, n) => {
   return { maxAbsDiff: maxAbs, cosine: dot(o, r) / Math.sqrt(dot(o, o) * dot(r, r)), onnxNorm: Math.sqrt(dot(o, o)) };
 });
 
-const samples: number[][] = MODELS.map(() => []);
-const loadBefore = loadavg()[0] as number;
-for (let round = -1; round < rounds; round++) {
-  // round -1 warms every session up and is not counted
-  for (const [m, embedder] of embedders.entries()) {
-    for (const chip of chips[m] as RgbImage[]) {
-      const t0 = performance.now();
-      await embedder.embed([chip]);
-      if (round >= 0) (samples[m] as number[]).push(performance.now() - t0);
-    }
-  }
-}
-const loadAfter = loadavg()[0] as number;
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
+const { samples, loadBefore, loadAfter } = await timeEmbeddings(embedders, chips, rounds);
 const speed = MODELS.map((id, m) => {
   const xs = samples[m] as number[];
   return {

@@ -6,8 +6,6 @@
  *
  *   npm run build && node dist/bench/sface-speed/run.js [--rounds 5]
  */
-import { loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { getDetector, getRecognizer } from "../../models/manifest.js";
 import { modelDirs } from "../../models/model-dirs.js";
@@ -19,6 +17,7 @@ import { FaceDetector } from "../../recognition/detect.js";
 import { FaceEmbedder } from "../../recognition/embed.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import type { RgbImage } from "../../recognition/image.js";
+import { quantile, timeEmbeddings } from "../support/embed-timing.js";
 import { machineDescription } from "../support/machine.js";
 import { lfwGallery, useBenchModels } from "../support/shared-data.js";
 
@@ -50,24 +49,8 @@ for (let i = 0; i < faceCount; i++) {
 
 const embedders = await Promise.all(MODELS.map(async (id) => new FaceEmbedder(await openModelSession(getRecognizer(id), options))));
 const chips = embedders.map((e) => pictures.map((p) => alignFace(p.image, p.face.landmarks, e.loaded.model.alignment)));
-const samples: number[][] = MODELS.map(() => []);
-const loadBefore = loadavg()[0] as number;
-for (let round = -1; round < rounds; round++) {
-  // round -1 warms every session up (first runs allocate and pick kernels) and is not counted
-  for (const [m, embedder] of embedders.entries()) {
-    for (const chip of chips[m] as RgbImage[]) {
-      const t0 = performance.now();
-      await embedder.embed([chip]);
-      if (round >= 0) (samples[m] as number[]).push(performance.now() - t0);
-    }
-  }
-}
-const loadAfter = loadavg()[0] as number;
+const { samples, loadBefore, loadAfter } = await timeEmbeddings(embedders, chips, rounds);
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
-};
 const results = MODELS.map((id, m) => {
   const xs = samples[m] as number[];
   const model = embedders[m]?.loaded.model;

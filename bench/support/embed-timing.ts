@@ -1,0 +1,34 @@
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import type { FaceEmbedder } from "../../recognition/embed.js";
+import type { RgbImage } from "../../recognition/image.js";
+
+/**
+ * Milliseconds per face of each embedder, one face per run, models interleaved within each round so a busy machine
+ * slows them alike; round -1 warms every session up (first runs allocate and pick kernels) and is not counted.
+ * `chips[m]` are the faces aligned for embedder m. The 1-minute load average before and after comes with it.
+ */
+export async function timeEmbeddings(
+  embedders: readonly FaceEmbedder[],
+  chips: readonly (readonly RgbImage[])[],
+  rounds: number,
+): Promise<{ samples: number[][]; loadBefore: number; loadAfter: number }> {
+  const samples: number[][] = embedders.map(() => []);
+  const loadBefore = loadavg()[0] as number;
+  for (let round = -1; round < rounds; round++) {
+    for (const [m, embedder] of embedders.entries()) {
+      for (const chip of chips[m] ?? []) {
+        const t0 = performance.now();
+        await embedder.embed([chip]);
+        if (round >= 0) (samples[m] as number[]).push(performance.now() - t0);
+      }
+    }
+  }
+  return { samples, loadBefore, loadAfter: loadavg()[0] as number };
+}
+
+/** The q-quantile (0..1) of the values, by rank. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
