@@ -124,6 +124,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
         framesTopic: topics.frames,
         stats: () => (inference ? stats.snapshot() : undefined),
         framesIn: () => stats.framesIn,
+        cameras: capture?.cameraList() ?? [],
         lag: () => (inference ? stats.lag : undefined),
         models: () => inference?.models ?? [],
         handlers: {

@@ -88,7 +88,9 @@ export function createFleetControl(deps: FleetControlDeps): CoordinatorControl {
     },
     async drain(agent) {
       requireAgent(agent);
-      const others = registry.liveIds().filter((id) => id !== agent && !keeper.isDrained(id));
+      const others = fleet()
+        .agents.map((a) => a.id)
+        .filter((id) => id !== agent && !keeper.isDrained(id));
       if (!keeper.isDrained(agent) && others.length === 0)
         throw new ControlError("conflict", `agent ${agent}: no other live, undrained agent would take its partitions`);
       return setDrained(agent, true);

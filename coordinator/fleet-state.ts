@@ -76,9 +76,20 @@ export class FleetState {
     };
   }
 
+  /**
+   * Live agents that can be given partitions: a capture-only agent (health `inference: false`) consumes
+   * nothing, though its cameras are placed all the same. An agent not heard from yet counts (agents report
+   * health as soon as they connect, and a restarted coordinator sees retained statuses first).
+   */
+  workerIds(): string[] {
+    return this.registry.liveIds().filter((id) => this.registry.get(id)?.health?.inference !== false);
+  }
+
   /** The planner's input as the fleet is now. */
   fleetInput(): FleetInput {
-    const live = this.registry.liveIds().map((id) => ({ id, health: this.registry.get(id)?.health }));
+    const reporting = this.registry.liveIds().map((id) => ({ id, health: this.registry.get(id)?.health }));
+    const workers = new Set(this.workerIds());
+    const live = reporting.filter(({ id }) => workers.has(id));
     // An agent that has not processed a frame yet has no measured capacity (and would never get the
     // work to measure it): it counts as the fleet's median until it has one.
     const measured = live.map((a) => a.health?.capacityFps ?? 0).filter((c) => c > 0);
@@ -92,6 +103,7 @@ export class FleetState {
       // No cost per frame: the only measure is the owner's processing time, which is as much the agent's
       // speed (already in its capacity) as the partition's content, and would count a slow agent twice.
       loads: this.meter.current().map((l) => ({ partition: l.partition, fps: l.fps, ...(l.lag !== null ? { lag: l.lag } : {}) })),
+      cameras: [...new Set(reporting.flatMap(({ health }) => (health?.cameras ?? []).map((camera) => camera.id)))].sort(),
       partitionCount: this.partitionCount(),
       loadKnown: this.meter.measured,
     };

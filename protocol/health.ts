@@ -27,7 +27,14 @@ export const agentHealthSchema = z.object({
   capacityFps: z.number().nonnegative(),
   partitions: z.array(z.object({ topic: z.string(), partition: z.number().int().nonnegative(), lag: z.number().int().nullable() })),
   galleryVersion: z.number().int().nonnegative().nullable(),
+  /** The cameras this agent captures (its capture role), with their configured fps; the plan places each on a partition. */
+  cameras: z
+    .array(z.object({ id: z.string().min(1).max(128), fps: z.number().nonnegative() }))
+    .max(256)
+    .default([]),
   drained: z.boolean(),
+  /** Whether the agent runs the inference role; a capture-only agent (false) is given no partitions. */
+  inference: z.boolean().default(true),
 });
 
 export type AgentHealth = z.infer<typeof agentHealthSchema>;

@@ -21,6 +21,11 @@ export const partitionPlanSchema = z.object({
   owners: z.record(partitionKey, agentId),
   /** Operator pins: partition -> agent, always honoured while that agent is alive. */
   pins: z.record(partitionKey, agentId).default({}),
+  /**
+   * Camera -> partition: where each camera's capture producer sends its frames, one camera per partition
+   * while there are enough (coordinator/planner/place-cameras.ts). A camera not listed goes by key hash.
+   */
+  cameras: z.record(z.string().min(1).max(128), z.number().int().nonnegative()).default({}),
   /** Agents the operator drained: they own nothing. */
   drained: z.array(agentId).default([]),
   /** Why this version was made (agent joined, agent lost, load, operator move...). */

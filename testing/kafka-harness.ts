@@ -87,6 +87,8 @@ export function frameHeaders(camera: string, seq: number, captureTime = Date.now
 /** Reads a topic from its beginning into `messages` until stopped (a group of its own, nothing committed). */
 export class Collector {
   readonly messages: KafkaMessage[] = [];
+  /** The partition of each of `messages`, index for index. */
+  readonly partitions: number[] = [];
   private stopped = false;
   private constructor(private readonly consumer: Consumer) {}
 
@@ -104,8 +106,9 @@ export class Collector {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ message, partition }) => {
         collector?.messages.push(message);
+        collector?.partitions.push(partition);
       },
     });
     return collector;

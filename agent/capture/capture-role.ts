@@ -4,10 +4,14 @@
  * reconnects on its own). A camera whose source fails is logged and opened again after a backoff;
  * one whose source ends (a file without `loop`) is done. stop() ends the sources, flushes the
  * producer (up to `flushTimeoutMs`) and writes each camera's clean sequence state.
+ * Each camera's frames go to the partition the coordinator's plan places it on (`cameras` of the
+ * plan, followed from facefleet.plan); until a plan names the camera, the key hash decides.
  */
 import { resolve } from "node:path";
 import type { Kafka } from "kafkajs";
+import { topics } from "../../protocol/topics.js";
 import type { CaptureSettings, CaptureSource } from "../config.js";
+import { PlanFollower, type PlanSource } from "../plan/plan-follower.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { CameraCapture, type CameraSpec } from "./capture-loop.js";
 import { FrameProducer, type FrameProducerStats } from "./frame-producer.js";
@@ -39,7 +43,12 @@ export type CaptureRoleOptions = {
   cameras: readonly CaptureSource[];
   settings: CaptureSettings;
   log?: (line: string) => void;
+  /** Where the camera placements come from; default: a PlanFollower of facefleet.plan started here. */
+  plan?: PlanSource;
 };
+
+/** How long start() waits for the plan topic to be read to its end before capturing by key hash. */
+const PLAN_LOAD_TIMEOUT_MS = 5000;
 
 /** `roles.capture[i]` as capture-loop.ts takes it. */
 export function cameraSpec(source: CaptureSource): CameraSpec {
@@ -77,11 +86,14 @@ export class CaptureRole {
   private constructor(
     private readonly options: CaptureRoleOptions,
     captures: CameraCapture[],
+    private readonly plan: PlanSource | undefined,
+    private readonly ownPlan: PlanFollower | undefined,
   ) {
     this.log = options.log ?? (() => {});
     this.producer = new FrameProducer(options.kafka, {
       producerId: options.agentId,
       maxQueue: options.settings.maxQueue,
+      partitionOf: (camera) => this.partitionOf(camera),
       onNotice: (line) => this.log(`capture: ${line}`),
     });
     for (const capture of captures) {
@@ -116,7 +128,31 @@ export class CaptureRole {
       for (const capture of opened) await capture.close().catch(() => undefined);
       throw error;
     }
-    return new CaptureRole(options, opened);
+    let ownPlan: PlanFollower | undefined;
+    if (!options.plan) {
+      ownPlan = new PlanFollower(log);
+      try {
+        await ownPlan.followKafka(options.kafka, `${options.agentId}-capture`, { loadTimeoutMs: PLAN_LOAD_TIMEOUT_MS });
+      } catch (error) {
+        log(`capture: the plan topic cannot be read (${(error as Error).message}); cameras go to partitions by key hash`);
+        await ownPlan.stop().catch(() => undefined);
+        ownPlan = undefined;
+      }
+    }
+    return new CaptureRole(options, opened, options.plan ?? ownPlan, ownPlan);
+  }
+
+  /** The partition the current plan places `camera` on, when it does (and the plan is of the frames topic). */
+  partitionOf(camera: string): number | undefined {
+    const plan = this.plan?.current();
+    if (!plan || plan.topic !== topics.frames) return undefined;
+    const partition = plan.cameras[camera];
+    return partition !== undefined && partition < plan.partitionCount ? partition : undefined;
+  }
+
+  /** The cameras as health reports them (id, configured fps). */
+  cameraList(): { id: string; fps: number }[] {
+    return this.cameras.map((c) => ({ id: c.capture.spec.camera, fps: c.capture.spec.fps }));
   }
 
   private async run(camera: Running): Promise<void> {
@@ -222,6 +258,7 @@ export class CaptureRole {
       const final = await this.producer.close(this.options.settings.flushTimeoutMs);
       for (const c of this.cameras)
         await c.capture.close().catch((error: Error) => this.log(`capture ${c.capture.spec.camera}: ${error.message}`));
+      await this.ownPlan?.stop().catch(() => undefined);
       return final;
     })();
     return this.stopping;

@@ -3,7 +3,8 @@
  *
  * offer() never blocks and never fails: the capture loop hands a frame over and goes on. A send
  * loop drains the queue into a kafkajs producer (idempotent, acks=all, key = camera id, headers
- * of protocol/frame-headers.ts). When the broker is slow or down the queue fills; then the OLDEST
+ * of protocol/frame-headers.ts; the partition is the one the coordinator's plan places the camera on,
+ * else the key hash). When the broker is slow or down the queue fills; then the OLDEST
  * queued frame is dropped for each new one and counted: a live view wants the newest picture, not
  * a backlog. A batch that kafkajs gave up on goes back to the front of the queue (it is older than
  * everything queued, so it is first to be dropped), the producer is thrown away and a new one is
@@ -28,6 +29,8 @@ export type FrameProducerOptions = {
   /** Backoff before a new producer after a failure: min doubling to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** The partition the plan places a camera on (undefined: the key hash decides). Read at each send. */
+  partitionOf?: (camera: string) => number | undefined;
   /** A line worth logging: connection lost/regained, a frame refused by the broker. */
   onNotice?: (line: string) => void;
 };
@@ -99,6 +102,11 @@ export class FrameProducer {
     };
   }
 
+  private placed(camera: string): { partition?: number } {
+    const partition = this.options.partitionOf?.(camera);
+    return partition === undefined ? {} : { partition };
+  }
+
   /** Seqs waiting in the queue, oldest first (health reports, tests). */
   queuedSeqs(): number[] {
     return this.queue.map((e) => e.seq);
@@ -158,6 +166,7 @@ export class FrameProducer {
           acks: -1,
           messages: batch.map((e) => ({
             key: e.camera,
+            ...this.placed(e.camera),
             value: e.frame.jpeg,
             timestamp: String(e.frame.captureTime),
             headers: encodeFrameHeaders({

@@ -20,6 +20,8 @@ export type AgentMqttOptions = {
   framesIn: () => number;
   /** The pipeline's describe(). */
   models: () => ModelDescription[];
+  /** The capture role's cameras (id, fps), reported so that the coordinator's plan places each on a partition. */
+  cameras?: readonly { id: string; fps: number }[];
   /** Consumer lag per owned partition, where the worker knows it. */
   lag?: () => ReadonlyMap<number, number> | undefined;
   /**
@@ -63,6 +65,7 @@ export async function startAgentMqtt(options: AgentMqttOptions): Promise<AgentMq
         framesTopic: options.framesTopic,
         lag: options.lag?.(),
         drained,
+        cameras: options.cameras ?? [],
       }),
     options.log,
   );

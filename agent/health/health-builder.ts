@@ -19,6 +19,8 @@ export type HealthInputs = {
   /** Consumer lag per owned partition where known. */
   lag?: ReadonlyMap<number, number>;
   drained: boolean;
+  /** The cameras of the capture role (id, configured fps); none for an inference-only agent. */
+  cameras?: readonly { id: string; fps: number }[];
   now?: number;
 };
 
@@ -65,6 +67,8 @@ export function buildAgentHealth(input: HealthInputs): AgentHealth {
     })),
     galleryVersion: stats ? stats.galleryVersion : null,
     drained: input.drained,
+    cameras: (input.cameras ?? []).map((camera) => ({ id: camera.id, fps: camera.fps })),
+    inference: input.stats !== undefined,
   };
   return agentHealthSchema.parse(health);
 }

@@ -38,9 +38,22 @@ export class PlanningFeature implements Feature {
     const lastPlan = await readLastPlan(this.kafka, config.framesTopic);
     this.fleet.keeper.restore(lastPlan, await this.stateFile.load());
     if (lastPlan) log(`last plan: v${lastPlan.version} (${Object.keys(lastPlan.owners).length} partitions, ${lastPlan.reason})`);
-    this.unsubscribe = bus.on("liveness", ({ joined, lost }) =>
+    const liveness = bus.on("liveness", ({ joined, lost }) =>
       this.schedule([...joined.map((id) => `${id} joined`), ...lost.map((id) => `${id} lost`)].join(", ")),
     );
+    // An agent is given work once its health says it runs inference, and its cameras are placed once
+    // reported: the first report of each agent, or a change in its cameras, is worth a plan at once.
+    const heard = new Map<string, string>();
+    const health = bus.on("agentHealth", (report) => {
+      const key = `${report.inference}:${report.cameras.map((c) => c.id).join(",")}`;
+      if (heard.get(report.agentId) === key) return;
+      heard.set(report.agentId, key);
+      this.schedule(`${report.agentId} reported`);
+    });
+    this.unsubscribe = () => {
+      liveness();
+      health();
+    };
     this.periodic = setInterval(() => void this.replan("load"), config.planner.intervalMs);
     let begin: () => void = () => {};
     const begun = new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 /**
  * Keeps the published plan and the operator's intent (pins, drains, one-off moves), runs the planner
- * when asked, and publishes a new version only when owners, pins or drained agents change. One
+ * when asked, and publishes a new version only when owners, pins, drained agents or camera placements change. One
  * operation at a time (a queue): a move racing a fleet change can't publish two plans of one version.
  */
 import type { PartitionPlan } from "../../protocol/plan.js";
@@ -14,6 +14,8 @@ export type FleetInput = {
   agents: readonly Omit<PlannerAgent, "drained">[];
   loads: readonly PartitionLoad[];
   partitionCount: number;
+  /** Cameras that live agents capture (their health reports); the plan places each on a partition. */
+  cameras?: readonly string[];
   /**
    * false while the load is not measured yet (a coordinator that just started): then the planner makes
    * only the moves it must (dead or drained owners, pins, new partitions), none for load.
@@ -138,6 +140,7 @@ export class PlanKeeper {
       agents,
       loads: fleet.loads,
       pins: this.pins,
+      cameras: fleet.cameras ?? [],
       partitionCount: fleet.partitionCount,
       topic: this.options.topic,
       now,

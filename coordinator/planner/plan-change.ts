@@ -1,11 +1,12 @@
 /**
- * Whether a new plan differs from the previous one (owners, pins, drained: what agents act on), and
+ * Whether a new plan differs from the previous one (owners, pins, drained, camera placements: what agents act on), and
  * a short reason for the new version, from the moves and the operator's changes.
  */
 import type { PartitionPlan } from "../../protocol/plan.js";
+import { samePlacement } from "./place-cameras.js";
 import type { MoveReason, PartitionMove } from "./types.js";
 
-type Content = Pick<PartitionPlan, "owners" | "pins" | "drained" | "partitionCount">;
+type Content = Pick<PartitionPlan, "owners" | "pins" | "drained" | "partitionCount"> & { cameras?: PartitionPlan["cameras"] };
 
 function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
@@ -25,7 +26,8 @@ export function planChanged(previous: Content | null | undefined, next: Content)
     previous.partitionCount !== next.partitionCount ||
     !sameRecord(previous.owners, next.owners) ||
     !sameRecord(previous.pins ?? {}, next.pins) ||
-    !sameList(previous.drained ?? [], next.drained)
+    !sameList(previous.drained ?? [], next.drained) ||
+    !samePlacement(previous.cameras ?? {}, next.cameras ?? {})
   );
 }
 
@@ -58,5 +60,17 @@ export function planReason(previous: Content | null | undefined, next: Content, 
   if (previous.partitionCount !== next.partitionCount) parts.push(`partitions ${previous.partitionCount} -> ${next.partitionCount}`);
   if (!sameRecord(previous.pins ?? {}, next.pins)) parts.push("pins changed");
   if (!sameList(previous.drained ?? [], next.drained)) parts.push("drained agents changed");
+  const placedBefore = previous.cameras ?? {};
+  const placedNow = next.cameras ?? {};
+  const newlyPlaced = Object.keys(placedNow)
+    .filter((camera) => placedBefore[camera] === undefined)
+    .sort();
+  const replaced = Object.keys(placedNow).filter(
+    (camera) => placedBefore[camera] !== undefined && placedBefore[camera] !== placedNow[camera],
+  );
+  if (newlyPlaced.length > 0) parts.push(`cameras placed: ${newlyPlaced.map((c) => `${c} on ${placedNow[c]}`).join(", ")}`);
+  if (replaced.length > 0) parts.push(`cameras moved: ${replaced.map((c) => `${c} to ${placedNow[c]}`).join(", ")}`);
+  const released = Object.keys(placedBefore).filter((camera) => placedNow[camera] === undefined);
+  if (released.length > 0) parts.push(`camera placements released: ${released.sort().join(", ")}`);
   return parts.length > 0 ? parts.join("; ") : "unchanged";
 }

@@ -11,12 +11,17 @@
  *  5. guard: when step 4 moved anything, a plan from scratch is made too, and used instead if it
  *     changes fewer partitions against the previous plan, moves none in cooldown and leaves no
  *     more overload (so the planner never moves more than replanning from scratch would).
- * The version grows by one only when owners, pins or drained agents change.
+ *  6. cameras reported by live agents are placed on partitions, one each while there are enough
+ *     (place-cameras.ts), so that the load of one camera is the load of one partition.
+ * The version grows by one only when owners, pins, drained agents or camera placements change.
  */
+
+import { keyPartition } from "../../kafka/key-partition.js";
 import { type PartitionPlan, PLAN_SCHEMA_VERSION } from "../../protocol/plan.js";
 import { Assignment } from "./assignment.js";
 import { partitionLoads } from "./partition-load.js";
 import { placeOrphans } from "./place.js";
+import { placeCameras } from "./place-cameras.js";
 import { planChanged, planReason } from "./plan-change.js";
 import { shedExcess } from "./shed.js";
 import {
@@ -152,7 +157,13 @@ export function planPartitions(input: PlannerInput): PlannerResult {
     }
   }
 
-  const content = { owners, pins, drained, partitionCount };
+  const cameras = placeCameras({
+    cameras: input.cameras ?? [],
+    previous: previous?.cameras ?? {},
+    partitionCount,
+    hashPartition: (camera) => keyPartition(camera, partitionCount, input.topic),
+  });
+  const content = { owners, pins, drained, partitionCount, cameras };
   const changed = planChanged(previous, content);
   const plan: PartitionPlan =
     previous && !changed
@@ -165,6 +176,7 @@ export function planPartitions(input: PlannerInput): PlannerResult {
           partitionCount,
           owners,
           pins,
+          cameras,
           drained,
           reason: planReason(previous, content, moves),
         };

@@ -59,6 +59,8 @@ export type PlannerInput = {
   loads: readonly PartitionLoad[];
   /** Operator pins: partition -> agent. */
   pins?: Readonly<Record<string, string>>;
+  /** Cameras that live agents capture now (health `cameras`); each gets a partition (place-cameras.ts). */
+  cameras?: readonly string[];
   partitionCount: number;
   topic: string;
   /** Epoch ms; the plan's createdAt and the cooldown clock. */
@@ -88,6 +90,6 @@ export type PlannerResult = {
   /** Owner changes against the previous plan (partitions with no owner before have from = null). */
   moves: PartitionMove[];
   warnings: string[];
-  /** Whether owners, pins or drained differ from the previous plan (then version = previous + 1). */
+  /** Whether owners, pins, drained agents or camera placements differ from the previous plan (then version = previous + 1). */
   changed: boolean;
 };

@@ -45,6 +45,8 @@ function health(agentId: string, partitions: number[] = []): AgentHealth {
     partitions: partitions.map((partition) => ({ topic: topics.frames, partition, lag: 0 })),
     galleryVersion: 0,
     drained: false,
+    cameras: [],
+    inference: true,
   };
 }
 

@@ -32,6 +32,7 @@ export class FakeControl implements CoordinatorControl {
       partitionCount,
       owners,
       pins: {},
+      cameras: {},
       drained: agents.filter((a) => a.drained).map((a) => a.id),
       reason: "initial plan",
     };

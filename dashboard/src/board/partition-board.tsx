@@ -27,6 +27,11 @@ export function PartitionBoard({ agents, plan }: { agents: AgentView[]; plan: Pl
   const partitions = Array.from({ length: partitionCount }, (_, partition) => partition);
   const ownerOf = (partition: number) => current?.owners[String(partition)] ?? null;
   const pinOf = (partition: number) => current?.pins[String(partition)] ?? null;
+  const camerasOf = (partition: number) =>
+    Object.entries(current?.cameras ?? {})
+      .filter(([, p]) => p === partition)
+      .map(([camera]) => camera)
+      .sort();
 
   const known = new Set(agents.map((agent) => agent.id));
   const columns = [...agents, ...[...new Set(Object.values(current?.owners ?? {}))].filter((id) => !known.has(id)).map(placeholderAgent)];
@@ -39,6 +44,7 @@ export function PartitionBoard({ agents, plan }: { agents: AgentView[]; plan: Pl
       partition={partition}
       owner={ownerOf(partition)}
       pinnedTo={pinOf(partition)}
+      cameras={camerasOf(partition)}
       load={loads.get(partition)}
       pending={isPending(`partition:${partition}`)}
       menuOpen={openMenu === partition}

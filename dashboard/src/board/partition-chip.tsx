@@ -7,6 +7,8 @@ export interface PartitionChipProps {
   partition: number;
   owner: string | null;
   pinnedTo: string | null;
+  /** The cameras the plan places on this partition. */
+  cameras: string[];
   load: PartitionLoadView | undefined;
   pending: boolean;
   menuOpen: boolean;
@@ -53,6 +55,11 @@ export function PartitionChip(props: PartitionChipProps) {
           ⋯
         </button>
       </div>
+      {props.cameras.length > 0 && (
+        <div class="chip-cameras muted" data-testid={`cameras-${partition}`} title="cameras placed on this partition">
+          {props.cameras.join(", ")}
+        </div>
+      )}
       <div class="chip-stats">
         <span title="frames per second in">{num(load?.fps)} fps</span>
         <span class={lag !== null && lag > LAG_WARN ? "warn-text" : undefined} title="consumer lag, frames">
