@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { logLevel } from "kafkajs";
 import { FacefleetError } from "../core/errors.js";
 import { createKafka } from "../kafka/client.js";
-import { kafkaDown, kafkaUp } from "../kafka/local-broker.js";
+import { kafkaDown, kafkaUp } from "../kafka/local/local-broker.js";
 import { detectionSchema } from "../protocol/detection.js";
 import { recognitionEventSchema } from "../protocol/event.js";
 import { topics } from "../protocol/topics.js";

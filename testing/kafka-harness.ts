@@ -11,7 +11,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs, { type Consumer, type IHeaders, type ITopicConfig, type Kafka, type KafkaMessage } from "kafkajs";
 import { createTopicsAndWait } from "../kafka/create-topics.js";
-import { kafkaDown, kafkaUp } from "../kafka/local-broker.js";
+import { kafkaDown, kafkaUp } from "../kafka/local/local-broker.js";
 import { encodeFrameHeaders } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { testModelDirs } from "./paths.js";

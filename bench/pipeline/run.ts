@@ -29,7 +29,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs, promisify } from "node:util";
 import kafkajs, { type Admin, type Consumer, type Kafka, type PartitionMetadata, type Producer } from "kafkajs";
 import sharp from "sharp";
-import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
+import { kafkaDown, kafkaUp } from "../../kafka/local/local-broker.js";
 import { ensureTopics, topicSpecs } from "../../kafka/topics-ensure.js";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";

@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../core/errors.js";
-import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local-broker.js";
-import { DEFAULT_DATA_DIR, DEFAULT_JARS_DIR } from "../../kafka/options.js";
+import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local/local-broker.js";
+import { DEFAULT_DATA_DIR, DEFAULT_JARS_DIR } from "../../kafka/local/options.js";
 import type { Command } from "../main.js";
 
 const HELP = `usage: facefleet kafka up|down|status [options]

@@ -16,7 +16,7 @@ import sharp from "sharp";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
 import { loadV4l2Camera } from "../../agent/capture/v4l2-native.js";
 import { v4l2Source } from "../../agent/capture/v4l2-source.js";
-import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
+import { kafkaDown, kafkaUp } from "../../kafka/local/local-broker.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
 import { exampleImage } from "../../testing/paths.js";

@@ -13,7 +13,7 @@ import sharp from "sharp";
 import type { CapturedFrame } from "../../agent/capture/frame.js";
 import { FrameProducer } from "../../agent/capture/frame-producer.js";
 import { createTopicsAndWait } from "../../kafka/create-topics.js";
-import { kafkaDown, kafkaUp } from "../../kafka/local-broker.js";
+import { kafkaDown, kafkaUp } from "../../kafka/local/local-broker.js";
 import { parseFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
 import { Collector, startBroker, waitFor } from "../../testing/kafka-harness.js";

@@ -15,10 +15,10 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import kafkajs from "kafkajs";
 import { kafkaCommand, STATUS_NOT_RUNNING } from "../../cli/commands/kafka.js";
-import { lastMeaningfulLine } from "../../kafka/java.js";
-import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local-broker.js";
-import { resolveKafkaOptions } from "../../kafka/options.js";
-import { renderProperties, serverProperties } from "../../kafka/server-properties.js";
+import { lastMeaningfulLine } from "../../kafka/local/java.js";
+import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local/local-broker.js";
+import { resolveKafkaOptions } from "../../kafka/local/options.js";
+import { renderProperties, serverProperties } from "../../kafka/local/server-properties.js";
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 const execFileAsync = promisify(execFile);

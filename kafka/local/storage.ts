@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { runJavaTool } from "./java.js";
 import type { LocalKafka } from "./options.js";
 

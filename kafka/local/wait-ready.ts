@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import kafkajs from "kafkajs";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { lastMeaningfulLine } from "./java.js";
 import { isBrokerAlive } from "./process-file.js";
 

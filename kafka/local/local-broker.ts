@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { classpath, javaExecutable, javaMissing } from "./java.js";
 import { log4jProperties } from "./log4j-properties.js";
 import { type KafkaOptionsInput, type LocalKafka, resolveKafkaOptions } from "./options.js";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 import { lastMeaningfulLine } from "./java.js";
 
 /** The Kafka version of the broker jar in a jars folder (kafka_2.13-<version>.jar), if any. */
@@ -18,10 +18,10 @@ export function kafkaVersionIn(jarsDir: string): string | undefined {
   return undefined;
 }
 
-/** kafka/pom.xml, found next to this module (source) or two levels up (compiled into dist/kafka). */
+/** kafka/pom.xml, found one folder up from this module (source: kafka/local) or in the checkout above dist/kafka/local. */
 export function pomPath(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, "pom.xml"), path.join(here, "..", "..", "kafka", "pom.xml")];
+  const candidates = [path.join(here, "..", "pom.xml"), path.join(here, "..", "..", "..", "kafka", "pom.xml")];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) throw new FacefleetError(`kafka/pom.xml not found (looked at ${candidates.join(", ")})`);
   return found;
@@ -69,7 +69,7 @@ async function runMaven(args: string[]): Promise<void> {
       reject(
         error.code === "ENOENT"
           ? new FacefleetError(
-              "Maven (mvn) not found: install Maven 3 to fetch Kafka's jars, or put them in the jars folder (see kafka/README.md)",
+              "Maven (mvn) not found: install Maven 3 to fetch Kafka's jars, or put them in the jars folder (see kafka/local/README.md)",
             )
           : error,
       ),

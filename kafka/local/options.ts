@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { UsageError } from "../core/errors.js";
+import { UsageError } from "../../core/errors.js";
 
 /** Where a developer's broker lives unless told otherwise (relative to the current directory). */
 export const DEFAULT_DATA_DIR = ".facefleet/kafka";

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 
 /** Fails with a clear message when something already listens on host:port. */
 export async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { FacefleetError } from "../core/errors.js";
+import { FacefleetError } from "../../core/errors.js";
 
 /** The java executable: $JAVA_HOME/bin/java when JAVA_HOME is set, else `java` on PATH. */
 export function javaExecutable(): string {
