@@ -1,5 +1,6 @@
 /**
- * The coordinator's HTTP server: REST routes under /api (routes-*.ts), the WebSocket stream
+ * The coordinator's HTTP server: the REST routes it is given (each feature's `routes()`, routes-*.ts) under /api,
+ * its own login/logout/session routes (its auth) and the OpenAPI document of all of them, the WebSocket stream
  * (stream.ts), the OpenAPI document (openapi.ts) and, optionally, the dashboard's static files with a
  * single-page-app fallback. Every route validates with the zod schemas of protocol/api.ts; every
  * failure is a JSON `{ error, message }` (errors.ts). Fastify's logger is off: `log` gets one line per 5xx.
@@ -15,8 +16,6 @@ import { ApiAuth } from "./auth.js";
 import { badRequest, notFound, oneLine, toErrorReply } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { type ApiRoute, defineRoute } from "./route.js";
-import { agentRoutes } from "./routes-agents.js";
-import { partitionRoutes } from "./routes-partitions.js";
 import { sessionRoutes } from "./routes-session.js";
 import { StreamHub } from "./stream.js";
 import { parseOr400 } from "./validate.js";
@@ -32,8 +31,8 @@ export type ApiServerOptions = {
   password?: string;
   /** The dashboard's built files, served at / with index.html as the fallback for unknown paths. */
   staticDir?: string;
-  /** Routes of other parts of the coordinator (cameras, people, …), registered and documented like the rest. */
-  extraRoutes?: ApiRoute[];
+  /** The routes to serve: every feature's (agents, partitions, cameras, people, events, …), registered and documented alike. */
+  routes: ApiRoute[];
   log?: (line: string) => void;
 };
 
@@ -81,7 +80,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     installErrorHandling(app, log, o.staticDir);
     await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES }, preClose: () => hub.closeAll() });
 
-    const routes: ApiRoute[] = [...sessionRoutes(auth), ...agentRoutes(o.control), ...partitionRoutes(o.control), ...(o.extraRoutes ?? [])];
+    const routes: ApiRoute[] = [...sessionRoutes(auth), ...o.routes];
     let openApi: unknown;
     routes.push(
       defineRoute({

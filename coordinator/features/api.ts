@@ -5,6 +5,8 @@
  */
 import type { StreamMessage } from "../../protocol/api.js";
 import type { ApiRoute } from "../api/route.js";
+import { agentRoutes } from "../api/routes-agents.js";
+import { partitionRoutes } from "../api/routes-partitions.js";
 import { type ApiServer, startApiServer } from "../api/server.js";
 import type { CoordinatorBus } from "../bus.js";
 import type { CoordinatorControl } from "../control.js";
@@ -45,6 +47,11 @@ export class ApiFeature implements Feature {
     return this.fleetControl;
   }
 
+  /** The fleet's own routes: agents (drain, undrain, commands) and partitions (move, pin) over the fleet control. */
+  routes(): ApiRoute[] {
+    return [...agentRoutes(this.control), ...partitionRoutes(this.control)];
+  }
+
   async start({ config, bus, log }: FeatureContext): Promise<void> {
     this.followBus(bus, log);
     const { fleet, planning, link } = this.o;
@@ -73,7 +80,7 @@ export class ApiFeature implements Feature {
       token: this.o.token,
       ...(config.http.password ? { password: config.http.password } : {}),
       ...(this.o.staticDir ? { staticDir: this.o.staticDir } : {}),
-      extraRoutes: this.o.routesOf(),
+      routes: [...this.routes(), ...this.o.routesOf()],
       log,
     });
     log(`API${this.o.staticDir ? " and dashboard" : ""} on ${this.server.url}`);

@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import WebSocket from "ws";
+import { agentRoutes } from "../../coordinator/api/routes-agents.js";
+import { partitionRoutes } from "../../coordinator/api/routes-partitions.js";
 import { type ApiServerOptions, startApiServer } from "../../coordinator/api/server.js";
+import type { CoordinatorControl } from "../../coordinator/control.js";
 import {
   agentListSchema,
   agentViewSchema,
@@ -30,6 +33,9 @@ function fleet(): FakeControl {
   ]);
 }
 
+/** The routes the coordinator's api feature serves over the fleet control (agents, partitions). */
+const fleetRoutes = (control: CoordinatorControl) => [...agentRoutes(control), ...partitionRoutes(control)];
+
 async function withServer(fn: (ctx: Ctx) => Promise<void>, options: Partial<ApiServerOptions> = {}): Promise<void> {
   const control = fleet();
   const logs: string[] = [];
@@ -39,6 +45,7 @@ async function withServer(fn: (ctx: Ctx) => Promise<void>, options: Partial<ApiS
     port: 0,
     token: TOKEN,
     password: PASSWORD,
+    routes: fleetRoutes(control),
     log: (line) => logs.push(line),
     ...options,
   });
@@ -420,7 +427,7 @@ test("the stream sends a snapshot, then a plan message after a move; closing uns
 
 test("closing the server closes open streams", async () => {
   const control = fleet();
-  const server = await startApiServer({ control, host: "127.0.0.1", port: 0, token: TOKEN });
+  const server = await startApiServer({ control, host: "127.0.0.1", port: 0, token: TOKEN, routes: fleetRoutes(control) });
   const client = openStream(`${server.url.replace(/^http/, "ws")}/api/stream?token=${TOKEN}`);
   await client.opened;
   assert.equal((await client.next()).type, "snapshot");

@@ -145,7 +145,7 @@ before(async () => {
     host: "127.0.0.1",
     port: 0,
     token: TOKEN,
-    extraRoutes: eventRoutes(corrections.control),
+    routes: eventRoutes(corrections.control),
   });
 });
 

@@ -50,7 +50,7 @@ before(async () => {
     host: "127.0.0.1",
     port: 0,
     token: TOKEN,
-    extraRoutes: [...cameraRoutes(feed), ...peopleRoutes(people)],
+    routes: [...cameraRoutes(feed), ...peopleRoutes(people)],
     log,
   });
   // The agents' own follower: what a push must reach.
