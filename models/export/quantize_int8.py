@@ -283,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exclude", nargs="*", default=[], help="node names to keep in float")
     ap.add_argument("--quantize-heads", action="store_true",
                     help="detector: also quantize the output-head convs (default: keep them float)")
+    ap.add_argument("--calibration-cache", type=Path, default=None,
+                    help="JSON file of calibrated tensor ranges: written on the first run, reused (no calibration) when "
+                         "present; for trying recipes on one calibration (same --model, --method and images)")
     ap.add_argument("--no-check", dest="check", action="store_false",
                     help="skip the int8-vs-fp32 agreement printout")
     args = ap.parse_args(argv)
@@ -351,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             calibrate_method=method,
             nodes_to_exclude=exclude or None,
             extra_options=extra,
+            calibration_cache_path=args.calibration_cache,
         )
         model = onnx.load(str(raw))
         model.producer_name = "facefleet/models/export/quantize_int8.py (onnxruntime.quantization)"
