@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { FaceEmbedder } from "../../recognition/embed.js";
+import type { FaceRecognizer } from "../../recognition/face-recognizer.js";
 import type { RgbImage } from "../../recognition/image.js";
 
 /**
@@ -9,7 +9,7 @@ import type { RgbImage } from "../../recognition/image.js";
  * `chips[m]` are the faces aligned for embedder m. The 1-minute load average before and after comes with it.
  */
 export async function timeEmbeddings(
-  embedders: readonly FaceEmbedder[],
+  embedders: readonly FaceRecognizer[],
   chips: readonly (readonly RgbImage[])[],
   rounds: number,
 ): Promise<{ samples: number[][]; loadBefore: number; loadAfter: number }> {
