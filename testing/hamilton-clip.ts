@@ -122,13 +122,18 @@ export function memoisedPipeline(pipeline: RecognitionPipeline): RecognitionPipe
   return wrapped;
 }
 
-type FaceRecord = { trackId: string | null; identity: string; box: { x: number; y: number; width: number; height: number } };
+type ClipFaceResult = { trackId: string | null; identity: string; box: { x: number; y: number; width: number; height: number } };
 /** One processed frame: which clip frame it was (`index`), its camera sequence number and its faces. */
-export type FrameRecord = { index: number; seq: number; faces: FaceRecord[] };
+export type ClipFrameResult = { index: number; seq: number; faces: ClipFaceResult[] };
 /** An event with the sequence number of the frame that produced it (after the last frame: shutdown). */
 export type EmittedEvent = { atSeq: number; event: RecognitionEvent };
 /** `embeddings`: faces embedded and faces skipped (their track was named) over the run (ProcessedFrame.embeddings). */
-export type ClipRun = { frames: FrameRecord[]; events: EmittedEvent[]; durationS: number; embeddings: { run: number; skipped: number } };
+export type ClipRun = {
+  frames: ClipFrameResult[];
+  events: EmittedEvent[];
+  durationS: number;
+  embeddings: { run: number; skipped: number };
+};
 
 /**
  * The clip `loops` times on one camera through a FrameProcessor with `track` settings; capture time
@@ -148,7 +153,7 @@ export async function runClip(options: {
   const camera = "hamilton";
   const t0 = 1_700_000_000_000;
   const frameMs = 1000 / labels.fps;
-  const records: FrameRecord[] = [];
+  const records: ClipFrameResult[] = [];
   const events: EmittedEvent[] = [];
   const embeddings = { run: 0, skipped: 0 };
   let seq = 0;
@@ -187,7 +192,7 @@ const peopleAt = (labels: ClipLabels, index: number): LabelledPerson[] =>
   labels.spans.filter((s) => s.frames[0] <= index && index <= s.frames[1]).flatMap((s) => s.people);
 
 /** The labelled person whose region holds the box's centre (the nearest region centre when several do). */
-function personOf(labels: ClipLabels, index: number, box: FaceRecord["box"]): LabelledPerson | undefined {
+function personOf(labels: ClipLabels, index: number, box: ClipFaceResult["box"]): LabelledPerson | undefined {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   let best: { person: LabelledPerson; d: number } | undefined;
