@@ -8,6 +8,7 @@ import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
+import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
 
 /**
  * The agent's config file (JSON), `facefleet agent --config FILE`. Example:
@@ -90,6 +91,8 @@ export const trackSettingsSchema = z.strictObject({
    * times the gallery threshold (stricter than naming: dark and turned strangers' faces lie close together).
    */
   unknownRejoinRatio: z.number().min(0).max(10).default(0.75),
+  /** Faces of confidently named tracks are not embedded in every frame (agent/worker/recognise-once.ts). */
+  recogniseOnce: recogniseOnceSettingsSchema.prefault({}),
 });
 
 export const workerSettingsSchema = z.strictObject({

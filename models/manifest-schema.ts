@@ -17,6 +17,16 @@ const tensorInput = z.object({
   normalisation: z.string(),
 });
 
+/**
+ * The model families facefleet has an implementation for, by role: recognition/detectors/ and recognition/recognizers/
+ * (chosen by family in recognition/face-detector.ts and face-recognizer.ts). A manifest entry of any other family
+ * fails validation, naming the field.
+ */
+export const detectorFamilies = ["yunet"] as const;
+export const recognizerFamilies = ["sface-2021dec", "face-api-resnet-v1", "mobilefacenet-sirius-ai"] as const;
+export type DetectorFamily = (typeof detectorFamilies)[number];
+export type RecognizerFamily = (typeof recognizerFamilies)[number];
+
 const common = {
   file: z.string().regex(/^[\w.-]+\.onnx$/, "must be a plain .onnx file name"),
   sha256,
@@ -34,7 +44,7 @@ const common = {
 export const detectorModelSchema = z.object({
   ...common,
   role: z.literal("detector"),
-  family: z.literal("yunet"),
+  family: z.enum(detectorFamilies),
   fixedInputSize: z.tuple([z.number().int(), z.number().int()]).nullable(),
 });
 
@@ -69,7 +79,7 @@ export const falseMatchCalibrationSchema = z.object({
 export const recognizerModelSchema = z.object({
   ...common,
   role: z.literal("recognizer"),
-  family: z.string(),
+  family: z.enum(recognizerFamilies),
   embeddingSize: z.number().int().positive(),
   /** Where the 5 detector landmarks (right eye, left eye, nose tip, right and left mouth corner) go in the crop. */
   alignment: z.object({ size: z.number().int().positive(), template: z.array(point).length(5) }),

@@ -25,6 +25,11 @@ export const agentHealthSchema = z.object({
   latencyMs: z.record(z.string(), percentiles),
   /** Frames per second this agent has shown it can process (the planner's capacity). */
   capacityFps: z.number().nonnegative(),
+  /**
+   * Faces embedded since the worker started, and faces not embedded because their track was named (recognise
+   * once per track, agent/worker/recognise-once.ts); absent for a capture-only agent and from older agents.
+   */
+  embeddings: z.object({ run: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }).optional(),
   partitions: z.array(z.object({ topic: z.string(), partition: z.number().int().nonnegative(), lag: z.number().int().nullable() })),
   galleryVersion: z.number().int().nonnegative().nullable(),
   /** The cameras this agent captures (its capture role), with their configured fps; the plan places each on a partition. */

@@ -1,7 +1,7 @@
 import type { DetectorModel } from "../models/manifest-schema.js";
 import type { ModelSession } from "../models/model-session.js";
-import { FaceDetector } from "./detect.js";
 import type { DetectedFace } from "./face.js";
+import { createFaceDetector, type FaceDetector } from "./face-detector.js";
 import type { Box, RgbImage } from "./image.js";
 import { intersectionOverUnion } from "./nms.js";
 import { squareCrop } from "./square-crop.js";
@@ -38,7 +38,7 @@ export class FacePlausibilityCheck {
     readonly settings: PlausibilitySettings = defaultPlausibilitySettings,
   ) {
     // Scores down to 0.05 are decoded so that a weak re-detection still has a score to report.
-    this.detector = new FaceDetector(session, { maxSide: settings.size, scoreThreshold: 0.05, nmsThreshold: 0.3, topK: 50 });
+    this.detector = createFaceDetector(session, { maxSide: settings.size, scoreThreshold: 0.05, nmsThreshold: 0.3, topK: 50 });
   }
 
   /**

@@ -4,19 +4,24 @@ import { detectorPrecision, resolvePrecision } from "../models/execution-provide
 import { getDetector, getRecognizer, loadManifest } from "../models/manifest.js";
 import { modelDirs } from "../models/model-dirs.js";
 import { openModelSession } from "../models/model-session.js";
-import { alignFace } from "./align.js";
 import { decodeImage } from "./decode.js";
-import { FaceDetector } from "./detect.js";
-import { FaceEmbedder } from "./embed.js";
 import type { DetectedFace } from "./face.js";
+import { createFaceDetector, type FaceDetector } from "./face-detector.js";
 import { defaultPlausibilitySettings, FacePlausibilityCheck, type RejectedFace } from "./face-plausibility.js";
+import { createFaceRecognizer, type FaceRecognizer } from "./face-recognizer.js";
 import type { RecognizerStamp } from "./gallery.js";
 import { type GalleryThreshold, galleryThreshold } from "./gallery-threshold.js";
 import type { RgbImage } from "./image.js";
 import { type RecognitionSettingsInput, recognitionSettingsSchema } from "./recognition-settings.js";
 
-/** A detected face, with its embedding when it was large enough to be recognised. */
-export type AnalysedFace = DetectedFace & { embedding: Float32Array | null };
+/** A detected face with the chip it was aligned to and its embedding (both made once, by `recognise`). */
+export type RecognisedFace<F extends DetectedFace = DetectedFace> = F & { chip: RgbImage; embedding: Float32Array };
+
+/** A detected face, with its chip and embedding when it was large enough to be recognised. */
+export type AnalysedFace = DetectedFace & { chip: RgbImage | null; embedding: Float32Array | null };
+
+/** The detect stage's answer: faces kept, best first, and those the plausibility check refused. */
+export type DetectedFaces = { faces: DetectedFace[]; rejected: RejectedFace[] };
 
 /** Milliseconds per stage for one picture; `detect` includes the plausibility check (a second detector pass per face). */
 export type StageTimings = { decode: number; detect: number; align: number; embed: number };
@@ -24,11 +29,16 @@ export type StageTimings = { decode: number; detect: number; align: number; embe
 /** `rejected`: detections the plausibility check refused (not in `faces`). */
 export type Analysis = { image: RgbImage; faces: AnalysedFace[]; rejected: RejectedFace[]; timings: StageTimings };
 
-/** decode -> detect -> align -> embed, with both models loaded once. Matching is the caller's (gallery or classifier). */
+/**
+ * decode -> detect -> align -> embed, with both models loaded once. Matching is the caller's (gallery or classifier).
+ * The stages are separate calls (`decode`, `detect`, `recognise`) for a caller that recognises only some faces
+ * (the agent's worker, agent/worker/frame-processor.ts); `analyse` composes them for every face (CLI, benchmarks).
+ */
 export class RecognitionPipeline {
   private constructor(
     readonly detector: FaceDetector,
-    readonly embedder: FaceEmbedder,
+    /** The recognizer (align + embed), chosen by its model's family. */
+    readonly embedder: FaceRecognizer,
     readonly minFaceSize: number,
     /** null: every detection is kept (plausibilityCheck: false). */
     readonly plausibility: FacePlausibilityCheck | null,
@@ -54,13 +64,13 @@ export class RecognitionPipeline {
     const recognizerId =
       settings.recognizer ?? defaultModelId(manifest.defaults.recognizer, precision, automatic, (id) => getRecognizer(id, manifest), dirs);
     const recognizerSession = await openModelSession(getRecognizer(recognizerId, manifest), sessionOptions);
-    const detector = new FaceDetector(detectorSession, {
+    const detector = createFaceDetector(detectorSession, {
       maxSide: settings.detectMaxSide,
       scoreThreshold: settings.detectScoreThreshold,
       nmsThreshold: 0.3,
       topK: 5000,
     });
-    const embedder = new FaceEmbedder(recognizerSession);
+    const embedder = createFaceRecognizer(recognizerSession);
     const plausibility = settings.plausibilityCheck
       ? new FacePlausibilityCheck(detectorSession, { ...defaultPlausibilitySettings, minScore: settings.plausibilityMinScore })
       : null;
@@ -93,9 +103,47 @@ export class RecognitionPipeline {
     }));
   }
 
+  /** Bytes or a file path to a picture (recognition/decode.ts; DecodeError for what is none). */
+  decode(input: Buffer | Uint8Array | string): Promise<RgbImage> {
+    return decodeImage(input);
+  }
+
+  /** The detect stage: the detector, then the plausibility check on what it found (counted in rejectedTotal). */
+  async detect(image: RgbImage): Promise<DetectedFaces> {
+    const found = await this.detector.detect(image);
+    const { kept: faces, rejected } = this.plausibility ? await this.plausibility.split(image, found) : { kept: found, rejected: [] };
+    this.rejectedTotal += rejected.length;
+    return { faces, rejected };
+  }
+
+  /** Whether a face is large enough to be named (minFaceSize: its shorter box side, original pixels). */
+  isRecognisable(face: DetectedFace): boolean {
+    return Math.min(face.box.width, face.box.height) >= this.minFaceSize;
+  }
+
+  /**
+   * The align and embed stages for the faces given (the caller chooses which): each face's chip is cut once,
+   * then all chips are embedded in one session run (one run per chip when the recognizer takes no batch).
+   */
+  async recognise<F extends DetectedFace>(
+    image: RgbImage,
+    faces: readonly F[],
+  ): Promise<{ faces: RecognisedFace<F>[]; timings: { align: number; embed: number } }> {
+    const t0 = performance.now();
+    const chips = faces.map((f) => this.embedder.align(image, f.landmarks));
+    const t1 = performance.now();
+    const embeddings = await this.embedder.embed(chips);
+    const t2 = performance.now();
+    return {
+      faces: faces.map((f, i) => ({ ...f, chip: chips[i] as RgbImage, embedding: embeddings[i] as Float32Array })),
+      timings: { align: t1 - t0, embed: t2 - t1 },
+    };
+  }
+
+  /** Every stage for every face: decode, detect, then align and embed each face large enough to be named. */
   async analyse(input: Buffer | Uint8Array | string): Promise<Analysis> {
     const t0 = performance.now();
-    const image = await decodeImage(input);
+    const image = await this.decode(input);
     const t1 = performance.now();
     const { faces, rejected, timings } = await this.analyseImage(image);
     return { image, faces, rejected, timings: { ...timings, decode: t1 - t0 } };
@@ -103,17 +151,15 @@ export class RecognitionPipeline {
 
   async analyseImage(image: RgbImage): Promise<Omit<Analysis, "image">> {
     const t0 = performance.now();
-    const found = await this.detector.detect(image);
-    const { kept: detected, rejected } = this.plausibility ? await this.plausibility.split(image, found) : { kept: found, rejected: [] };
-    this.rejectedTotal += rejected.length;
+    const { faces: detected, rejected } = await this.detect(image);
     const t1 = performance.now();
-    const recognisable = detected.filter((f) => Math.min(f.box.width, f.box.height) >= this.minFaceSize);
-    const crops = recognisable.map((f) => alignFace(image, f.landmarks, this.embedder.loaded.model.alignment));
-    const t2 = performance.now();
-    const embeddings = await this.embedder.embed(crops);
-    const t3 = performance.now();
-    const byFace = new Map(recognisable.map((f, i) => [f, embeddings[i] as Float32Array]));
-    const faces = detected.map((f) => ({ ...f, embedding: byFace.get(f) ?? null }));
-    return { faces, rejected, timings: { decode: 0, detect: t1 - t0, align: t2 - t1, embed: t3 - t2 } };
+    const recognisable = detected.filter((f) => this.isRecognisable(f));
+    const recognised = await this.recognise(image, recognisable);
+    const byFace = new Map<DetectedFace, RecognisedFace>(recognisable.map((f, i) => [f, recognised.faces[i] as RecognisedFace]));
+    const faces = detected.map((f) => {
+      const done = byFace.get(f);
+      return { ...f, chip: done?.chip ?? null, embedding: done?.embedding ?? null };
+    });
+    return { faces, rejected, timings: { decode: 0, detect: t1 - t0, ...recognised.timings } };
   }
 }

@@ -16,9 +16,11 @@ import { Trackers } from "../agent/worker/tracker.js";
 import type { RecognitionEvent } from "../protocol/event.js";
 import { topics } from "../protocol/topics.js";
 import { embedEnrollmentSources } from "../recognition/enrollment.js";
+import type { DetectedFace } from "../recognition/face.js";
 import { emptyGallery, upsertIdentities } from "../recognition/gallery.js";
+import type { RgbImage } from "../recognition/image.js";
 import { GalleryMatcher, UNKNOWN } from "../recognition/match.js";
-import type { Analysis, RecognitionPipeline } from "../recognition/pipeline.js";
+import type { DetectedFaces, RecognisedFace, RecognitionPipeline } from "../recognition/pipeline.js";
 import { exampleImage, repoRoot, sharedDir } from "./paths.js";
 
 const region = z.tuple([z.number(), z.number(), z.number(), z.number()]);
@@ -83,27 +85,55 @@ export async function demoGallery(pipeline: RecognitionPipeline): Promise<Galler
   return { matcher: new GalleryMatcher(gallery, pipeline.thresholds.cosineDistance), version: 1 };
 }
 
-/** A pipeline that analyses each distinct frame once: loops of the clip replay the same analyses. */
+/**
+ * A pipeline that decodes and detects each distinct frame once and embeds each detected face at most once:
+ * loops of the clip, and runs with other settings, replay the same detections and embeddings (whatever the
+ * faces a run chooses to embed, each gets the embedding it would get alone in a run without the memo).
+ */
 export function memoisedPipeline(pipeline: RecognitionPipeline): RecognitionPipeline {
-  const memo = new Map<unknown, Promise<Analysis>>();
+  const images = new Map<unknown, Promise<RgbImage>>();
+  const detections = new Map<RgbImage, Promise<DetectedFaces>>();
+  const recognised = new Map<DetectedFace, RecognisedFace>();
   const wrapped = Object.create(pipeline) as RecognitionPipeline;
-  wrapped.analyse = (input) => {
-    let analysis = memo.get(input);
-    if (analysis === undefined) {
-      analysis = pipeline.analyse(input);
-      memo.set(input, analysis);
+  wrapped.decode = (input) => {
+    let image = images.get(input);
+    if (image === undefined) {
+      image = pipeline.decode(input);
+      images.set(input, image);
     }
-    return analysis;
+    return image;
+  };
+  wrapped.detect = (image) => {
+    let found = detections.get(image);
+    if (found === undefined) {
+      found = pipeline.detect(image);
+      detections.set(image, found);
+    }
+    return found;
+  };
+  wrapped.recognise = async <F extends DetectedFace>(image: RgbImage, faces: readonly F[]) => {
+    for (const face of faces) {
+      if (recognised.has(face)) continue;
+      const [done] = (await pipeline.recognise(image, [face])).faces;
+      recognised.set(face, done as RecognisedFace);
+    }
+    return { faces: faces.map((face) => ({ ...face, ...(recognised.get(face) as RecognisedFace) })), timings: { align: 0, embed: 0 } };
   };
   return wrapped;
 }
 
-type FaceRecord = { trackId: string | null; identity: string; box: { x: number; y: number; width: number; height: number } };
+type ClipFaceResult = { trackId: string | null; identity: string; box: { x: number; y: number; width: number; height: number } };
 /** One processed frame: which clip frame it was (`index`), its camera sequence number and its faces. */
-export type FrameRecord = { index: number; seq: number; faces: FaceRecord[] };
+export type ClipFrameResult = { index: number; seq: number; faces: ClipFaceResult[] };
 /** An event with the sequence number of the frame that produced it (after the last frame: shutdown). */
 export type EmittedEvent = { atSeq: number; event: RecognitionEvent };
-export type ClipRun = { frames: FrameRecord[]; events: EmittedEvent[]; durationS: number };
+/** `embeddings`: faces embedded and faces skipped (their track was named) over the run (ProcessedFrame.embeddings). */
+export type ClipRun = {
+  frames: ClipFrameResult[];
+  events: EmittedEvent[];
+  durationS: number;
+  embeddings: { run: number; skipped: number };
+};
 
 /**
  * The clip `loops` times on one camera through a FrameProcessor with `track` settings; capture time
@@ -123,8 +153,9 @@ export async function runClip(options: {
   const camera = "hamilton";
   const t0 = 1_700_000_000_000;
   const frameMs = 1000 / labels.fps;
-  const records: FrameRecord[] = [];
+  const records: ClipFrameResult[] = [];
   const events: EmittedEvent[] = [];
+  const embeddings = { run: 0, skipped: 0 };
   let seq = 0;
   for (let loop = 0; loop < options.loops; loop++) {
     for (const [index, bytes] of options.frames.entries()) {
@@ -147,19 +178,21 @@ export async function runClip(options: {
         box: { x, y, width, height },
       }));
       records.push({ index, seq, faces });
+      embeddings.run += out.embeddings.run;
+      embeddings.skipped += out.embeddings.skipped;
       for (const event of out.events) events.push({ atSeq: seq, event });
     }
   }
   const end = Math.round(t0 + seq * frameMs);
   for (const { camera: cam, event } of trackers.endAll()) events.push({ atSeq: seq + 1, event: processor.stampEvent(cam, event, end) });
-  return { frames: records, events, durationS: (seq * frameMs) / 1000 };
+  return { frames: records, events, durationS: (seq * frameMs) / 1000, embeddings };
 }
 
 const peopleAt = (labels: ClipLabels, index: number): LabelledPerson[] =>
   labels.spans.filter((s) => s.frames[0] <= index && index <= s.frames[1]).flatMap((s) => s.people);
 
 /** The labelled person whose region holds the box's centre (the nearest region centre when several do). */
-function personOf(labels: ClipLabels, index: number, box: FaceRecord["box"]): LabelledPerson | undefined {
+function personOf(labels: ClipLabels, index: number, box: ClipFaceResult["box"]): LabelledPerson | undefined {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   let best: { person: LabelledPerson; d: number } | undefined;

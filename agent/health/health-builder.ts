@@ -60,6 +60,7 @@ export function buildAgentHealth(input: HealthInputs): AgentHealth {
     fps: { in: Math.max(0, input.fpsIn), out: stats?.fpsOut ?? 0 },
     latencyMs,
     capacityFps: capacityFpsOf(stats),
+    ...(stats ? { embeddings: { ...stats.embeddings } } : {}),
     partitions: (stats?.ownedPartitions ?? []).map((partition) => ({
       topic: input.framesTopic,
       partition,

@@ -2,12 +2,11 @@ import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
-import { alignFace } from "../../recognition/align.js";
 import { annotateImage } from "../../recognition/annotate.js";
 import { toFaceResult } from "../../recognition/face-result.js";
 import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
-import type { RecognitionPipeline } from "../../recognition/pipeline.js";
+import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { FrameRecord } from "./frame-intake.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
@@ -16,7 +15,11 @@ import type { FaceSample, TrackEvent, Trackers } from "./tracker.js";
 /** The gallery as the processor needs it: the matcher and the version it came from, read together per frame. */
 export type GalleryView = { readonly matcher: FaceMatcher; readonly version: number };
 
-export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, number>> };
+/**
+ * `embeddings`: faces aligned and embedded in this frame (`run`), and faces large enough to be named that were
+ * not, because their track is named (`skipped`, recognise once per track).
+ */
+export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, number>>; embeddings: { run: number; skipped: number } };
 
 const ms = (v: number) => Math.max(0, Math.round(v * 10) / 10);
 
@@ -36,9 +39,12 @@ export async function encodeCrop(chip: RgbImage): Promise<string> {
 export const roundEmbedding = (embedding: Float32Array): number[] => Array.from(embedding, (v) => Math.round(v * 1e5) / 1e5);
 
 /**
- * One admitted frame through decode → detect → align → embed (the pipeline), match (the gallery),
- * track (per camera, named by its best faces, tracker.ts) and annotate, into its detection, annotated JPEG and events.
- * Throws DecodeError (recognition/decode.ts) for bytes that are not a picture.
+ * One admitted frame through decode → detect (the pipeline), the choice of faces to recognise (those whose
+ * track is not confidently named, tracker.ts embeddingsNeeded), align → embed for those in one batched run
+ * (the pipeline), match (the gallery), track (per camera, named by its best faces, tracker.ts) and annotate,
+ * into its detection, annotated JPEG and events (docs/data-path.md). Each embedded face's aligned chip is
+ * cut once and is the one an event's crop shows. Throws DecodeError (recognition/decode.ts) for bytes that
+ * are not a picture.
  */
 export class FrameProcessor {
   private readonly models: Detection["models"];
@@ -60,24 +66,38 @@ export class FrameProcessor {
   async process(frame: FrameRecord, startedAt = Date.now()): Promise<ProcessedFrame> {
     const t0 = performance.now();
     const { headers } = frame;
-    const analysis = await this.pipeline.analyse(frame.bytes);
+    const image = await this.pipeline.decode(frame.bytes);
+    const decoded = performance.now();
+    const { faces: detected, rejected } = await this.pipeline.detect(image);
+    const detectedAt = performance.now();
+    const tracker = this.trackers.for(headers.camera);
+    const { matcher, version } = this.gallery; // one gallery for the whole frame
+    const needed = tracker.embeddingsNeeded(headers.seq, headers["capture-time"], detected, matcher);
+    const recognisable = detected.map((face) => this.pipeline.isRecognisable(face));
+    const chosen = detected.filter((_, i) => recognisable[i] && needed[i]);
+    const recognised = await this.pipeline.recognise(image, chosen);
+    const byFace = new Map(chosen.map((face, i) => [face, recognised.faces[i] as RecognisedFace]));
+    const analysis = {
+      image,
+      rejected,
+      faces: detected.map(
+        (face): AnalysedFace => ({ ...face, chip: byFace.get(face)?.chip ?? null, embedding: byFace.get(face)?.embedding ?? null }),
+      ),
+      timings: { decode: decoded - t0, detect: detectedAt - decoded, ...recognised.timings },
+    };
+    const embeddings = { run: chosen.length, skipped: recognisable.filter((r, i) => r && !needed[i]).length };
 
     const t1 = performance.now();
-    const { matcher, version } = this.gallery; // one gallery for the whole frame
     const matches: (MatchResult | null)[] = analysis.faces.map((face) => (face.embedding ? matcher.match(face.embedding) : null));
 
     const t2 = performance.now();
-    const alignment = this.pipeline.embedder.loaded.model.alignment;
-    const tracked = this.trackers.for(headers.camera).update(
+    const tracked = tracker.update(
       headers.seq,
       headers["capture-time"],
       analysis.faces.map((face, i) => {
-        const { embedding } = face;
-        // Built only when this face becomes its track's heaviest (not per frame): the chip is re-cut
-        // from the picture (the pipeline's own crop is not kept), the embedding is the pipeline's array.
-        const sample = embedding
-          ? (): FaceSample => ({ chip: alignFace(analysis.image, face.landmarks, alignment), embedding })
-          : undefined;
+        const { chip, embedding } = face;
+        // The chip the recognizer embedded (cut once, by the pipeline): kept when the face becomes its track's heaviest.
+        const sample = chip && embedding ? (): FaceSample => ({ chip, embedding }) : undefined;
         return {
           box: face.box,
           score: face.score,
@@ -154,7 +174,7 @@ export class FrameProcessor {
         this.stampEvent(headers.camera, event, doneTime, event.sample ? await cropOf(event.sample) : undefined),
       ),
     );
-    return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) } };
+    return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) }, embeddings };
   }
 
   /**

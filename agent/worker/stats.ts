@@ -23,6 +23,11 @@ export type StatsSnapshot = {
   galleryVersion: number;
   galleryIdentities: number;
   ownedPartitions: number[];
+  /**
+   * Faces aligned and embedded (`run`), and faces large enough to be named that were not because their track
+   * was named (`skipped`: recognise once per track, agent/worker/recognise-once.ts).
+   */
+  embeddings: { run: number; skipped: number };
   /** Frames out per second over the last `rateWindowMs`. */
   fpsOut: number;
   /** Milliseconds, over the last `windowSize` frames. */
@@ -66,6 +71,8 @@ export class WorkerStats {
   galleryVersion = 0;
   galleryIdentities = 0;
   ownedPartitions: number[] = [];
+  embeddingsRun = 0;
+  embeddingsSkipped = 0;
   /** Per owned partition: frames behind the last one processed (the fetched batch's high watermark − its offset − 1). */
   readonly lag = new Map<number, number>();
   private readonly windows: Map<Stage, Window>;
@@ -91,6 +98,12 @@ export class WorkerStats {
     for (const [stage, ms] of Object.entries(timings)) if (ms !== undefined) this.windows.get(stage as Stage)?.add(ms);
     this.doneTimes.push(now);
     while (this.doneTimes.length > 0 && (this.doneTimes[0] as number) < now - this.rateWindowMs) this.doneTimes.shift();
+  }
+
+  /** One frame's embeddings: how many faces were embedded and how many skipped (ProcessedFrame.embeddings). */
+  embedded(counts: { run: number; skipped: number }): void {
+    this.embeddingsRun += counts.run;
+    this.embeddingsSkipped += counts.skipped;
   }
 
   eventsSent(count: number): void {
@@ -127,6 +140,7 @@ export class WorkerStats {
       galleryVersion: this.galleryVersion,
       galleryIdentities: this.galleryIdentities,
       ownedPartitions: [...this.ownedPartitions],
+      embeddings: { run: this.embeddingsRun, skipped: this.embeddingsSkipped },
       fpsOut: Math.round((recent / (this.rateWindowMs / 1000)) * 10) / 10,
       latencyMs,
     };
@@ -141,6 +155,7 @@ export class WorkerStats {
       `total p50 ${s.latencyMs.total.p50} ms p95 ${s.latencyMs.total.p95} ms`,
       `queue p95 ${s.latencyMs.queue.p95} ms`,
       `${s.eventsOut} events`,
+      `${s.embeddings.run} embeddings (${s.embeddings.skipped} skipped)`,
       `${s.skippedStale} stale skipped`,
       `${s.dlq} to DLQ`,
       `gallery v${s.galleryVersion} (${s.galleryIdentities} identities)`,

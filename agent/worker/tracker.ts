@@ -3,6 +3,7 @@ import { cosineDistance, type FaceMatcher, GalleryMatcher, type MatchResult, UNK
 import { intersectionOverUnion } from "../../recognition/nms.js";
 import type { TrackSettings } from "../config.js";
 import { faceWeight } from "./face-weight.js";
+import { confidentDecision, mayReuseIdentity } from "./recognise-once.js";
 import { TrackEvidence } from "./track-evidence.js";
 import { NameVote, voteWeight } from "./track-vote.js";
 import { EndedVisits } from "./visits.js";
@@ -10,9 +11,12 @@ import { EndedVisits } from "./visits.js";
 /** A face as a correction needs it: the aligned chip the recognizer saw and its embedding. */
 export type FaceSample = { chip: RgbImage; embedding: Float32Array };
 
+/** A detected face before recognition: where it is, how sure the detector is, its five landmarks. */
+export type FaceBox = { box: Box; score: number; landmarks?: [Point, Point, Point, Point, Point] };
+
 /**
  * One face of a frame, as the tracker sees it: its match (and embedding) is null when it was too small
- * to be matched. `sample` builds its FaceSample; called only when the face becomes its track's (or, with
+ * to be matched, or not embedded in this frame (its track is named: embeddingsNeeded). `sample` builds its FaceSample; called only when the face becomes its track's (or, with
  * `frame-vote` naming, its name's) heaviest face. `landmarks` (YuNet's five) weigh the face's pose;
  * without them it counts as frontal.
  */
@@ -59,6 +63,9 @@ type Track = {
   decision: Decision | undefined;
   /** The embedding of its latest face that had one (the step gate, maxStepDistanceRatio). */
   lastEmbedding: Float32Array | undefined;
+  /** Face weight of that face, and the frames in a row since with a face but no embedding (recognise-once.ts). */
+  lastEmbeddedWeight: number;
+  skippedInRow: number;
   /** The gallery changed since the decision: match the aggregate again. */
   stale: boolean;
   /** Names this track's visit has been announced under (person_seen / unknown_person), each at most once. */
@@ -182,6 +189,8 @@ export class CameraTracker {
           evidence: new TrackEvidence<FaceSample>(this.settings.evidenceFaces),
           decision: undefined,
           lastEmbedding: undefined,
+          lastEmbeddedWeight: 0,
+          skippedInRow: 0,
           stale: false,
           announced: new Set(),
         };
@@ -194,15 +203,42 @@ export class CameraTracker {
       const byTrack = this.settings.naming === "track";
       if (face.embedding) {
         track.lastEmbedding = face.embedding;
-        const weight = face.landmarks ? faceWeight(face.box, face.score, face.landmarks) : faceWeight(face.box, face.score, FRONTAL);
+        const weight = weightOf(face);
         track.evidence.add(face.embedding, weight, byTrack ? face.sample : undefined);
-      }
+        track.lastEmbeddedWeight = weight;
+        track.skippedInRow = 0;
+      } else track.skippedInRow++;
       if (!byTrack && face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
       this.decide(track, matcher);
       events.push(...this.announce(track, matcher, taken));
       return this.named(track, face.match);
     });
     return { faces: result, events };
+  }
+
+  /**
+   * Which of this frame's faces need an embedding, before `update` (recognise once per track,
+   * recognise-once.ts). A face needs none only when it can follow exactly one track that no other face of
+   * the frame can follow (so `update` pairs them whatever the other faces' embeddings say), that track's
+   * decision under `track` naming against `matcher` (the gallery `update` will get) is clear
+   * (confidentDecision), and mayReuseIdentity allows it. Everything else (a new track, an uncertain one,
+   * crowded boxes, a sequence that went backwards) is embedded.
+   */
+  embeddingsNeeded(seq: number, captureTime: number, faces: readonly FaceBox[], matcher?: FaceMatcher): boolean[] {
+    const policy = this.settings.recogniseOnce;
+    if (!policy.enabled || this.settings.naming !== "track" || seq <= this.lastSeq) return faces.map(() => true);
+    const live = this.tracks.filter((t) => captureTime - t.lastCaptureTime <= this.settings.lostAfterMs);
+    const candidates = faces.map((face) => live.filter((t) => iou(t.box, face.box) >= this.settings.iouThreshold));
+    const threshold = galleryThreshold(matcher);
+    const followers = new Map<Track, number>();
+    for (const list of candidates) for (const t of list) followers.set(t, (followers.get(t) ?? 0) + 1);
+    return faces.map((face, index) => {
+      const list = candidates[index] ?? [];
+      const track = list[0];
+      if (list.length !== 1 || track === undefined || followers.get(track) !== 1) return true;
+      const confident = !track.stale && confidentDecision(track.decision, UNKNOWN, threshold, policy.margin);
+      return !mayReuseIdentity({ ...track, confident }, { box: face.box, weight: weightOf(face) }, policy);
+    });
   }
 
   /**
@@ -372,6 +408,9 @@ const FRONTAL: [Point, Point, Point, Point, Point] = [
   { x: 0, y: 1 },
   { x: 1, y: 1 },
 ];
+
+/** A face's evidence weight (face-weight.ts); without landmarks it counts as frontal. */
+const weightOf = (face: FaceBox): number => faceWeight(face.box, face.score, face.landmarks ?? FRONTAL);
 
 /**
  * The gallery's distance threshold (distance matchers only): the unit of the Unknown rejoin distance and

@@ -193,6 +193,7 @@ export class InferenceWorker {
     await this.requireProducer().sendBatch({ topicMessages: outputMessages(processed), acks: -1 });
     const produce = Math.round((performance.now() - t) * 10) / 10;
     this.stats.frameOut({ ...processed.timings, produce }, processed.annotated !== null, processed.events.length);
+    this.stats.embedded(processed.embeddings);
     for (const e of processed.events)
       if (e.type === "watchlist_hit")
         this.log(`watchlist hit: ${e.identity} on camera ${e.camera} (track ${e.trackId}, seq ${e.firstSeq}..${e.lastSeq})`);

@@ -23,9 +23,9 @@ import { openModelSession } from "../../models/model-session.js";
 import { alignFace } from "../../recognition/align.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { FaceDetector } from "../../recognition/detect.js";
-import { FaceEmbedder } from "../../recognition/embed.js";
 import type { DetectedFace } from "../../recognition/face.js";
+import { createFaceDetector } from "../../recognition/face-detector.js";
+import { createFaceRecognizer, type FaceRecognizer } from "../../recognition/face-recognizer.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { crossValidatedVerification, type ScoredPair } from "../accuracy/verification.js";
 import { quantile, timeEmbeddings } from "../support/embed-timing.js";
@@ -47,7 +47,7 @@ const MFN = "mobilefacenet-human-3.0.4";
 const MODELS = [MFN, "sface-2021dec-opt", "sface-2021dec-opt-int8", "face-api-resnet-v1", "face-api-resnet-v1-int8"];
 
 const options = { dirs: modelDirs(), executionProvider: "cpu" as const, threads: 1 };
-const detector = new FaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
+const detector = createFaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
   maxSide: 640,
   scoreThreshold: 0.3,
   nmsThreshold: 0.3,
@@ -58,10 +58,10 @@ const centralFace = async (image: RgbImage): Promise<DetectedFace | undefined> =
     Math.hypot(f.box.x + f.box.width / 2 - image.width / 2, f.box.y + f.box.height / 2 - image.height / 2);
   return (await detector.detect(image)).sort((a, b) => centre(a) - centre(b))[0];
 };
-const embedders = await Promise.all(MODELS.map(async (id) => new FaceEmbedder(await openModelSession(getRecognizer(id), options))));
-const mfn = embedders[0] as FaceEmbedder;
+const embedders = await Promise.all(MODELS.map(async (id) => createFaceRecognizer(await openModelSession(getRecognizer(id), options))));
+const mfn = embedders[0] as FaceRecognizer;
 const mfnModel = getRecognizer(MFN);
-const mfnBgr = new FaceEmbedder(
+const mfnBgr = createFaceRecognizer(
   await openModelSession({ ...mfnModel, input: { ...mfnModel.input, channels: "BGR" } } as RecognizerModel & { id: string }, options),
 );
 
@@ -167,7 +167,7 @@ const lines = [
   "",
   "## Speed, 1 thread, one face per run",
   "",
-  `${pictures.length} faces x ${rounds} rounds per model after a warm-up round, models interleaved (FaceEmbedder.embed: tensor fill + run + L2 norm).`,
+  `${pictures.length} faces x ${rounds} rounds per model after a warm-up round, models interleaved (FaceRecognizer.embed: tensor fill + run + L2 norm).`,
   "",
   "| model | precision | runs | median ms/face | p10 ms/face | median / MobileFaceNet's |",
   "|---|---|---|---|---|---|",

@@ -13,9 +13,9 @@ import { openModelSession } from "../../models/model-session.js";
 import { alignFace } from "../../recognition/align.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { FaceDetector } from "../../recognition/detect.js";
-import { FaceEmbedder } from "../../recognition/embed.js";
 import type { DetectedFace } from "../../recognition/face.js";
+import { createFaceDetector } from "../../recognition/face-detector.js";
+import { createFaceRecognizer } from "../../recognition/face-recognizer.js";
 import { crossValidatedVerification, type ScoredPair } from "../accuracy/verification.js";
 import { machineDescription } from "../support/machine.js";
 import { lfwPairs, useBenchModels } from "../support/shared-data.js";
@@ -29,13 +29,13 @@ const { values } = parseArgs({
 });
 const ids = (values.recognizer as string).split(",");
 const options = { dirs: modelDirs(), executionProvider: "cpu" as const, threads: Number(values.threads) };
-const detector = new FaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
+const detector = createFaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
   maxSide: 640,
   scoreThreshold: 0.3,
   nmsThreshold: 0.3,
   topK: 5000,
 });
-const embedders = await Promise.all(ids.map(async (id) => new FaceEmbedder(await openModelSession(getRecognizer(id), options))));
+const embedders = await Promise.all(ids.map(async (id) => createFaceRecognizer(await openModelSession(getRecognizer(id), options))));
 
 const pairs = lfwPairs();
 const pictures = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();

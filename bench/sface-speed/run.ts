@@ -18,9 +18,9 @@ import { openModelSession } from "../../models/model-session.js";
 import { alignFace } from "../../recognition/align.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { FaceDetector } from "../../recognition/detect.js";
-import { FaceEmbedder } from "../../recognition/embed.js";
 import type { DetectedFace } from "../../recognition/face.js";
+import { createFaceDetector } from "../../recognition/face-detector.js";
+import { createFaceRecognizer } from "../../recognition/face-recognizer.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { quantile, timeEmbeddings } from "../support/embed-timing.js";
 import { machineDescription } from "../support/machine.js";
@@ -45,7 +45,7 @@ const MODELS = candidates.length ? ["sface-2021dec-opt", "sface-2021dec-opt-int8
 
 const dirs = modelDirs();
 const options = { dirs, executionProvider: "cpu" as const, threads: 1 };
-const detector = new FaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
+const detector = createFaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options), {
   maxSide: 640,
   scoreThreshold: 0.3,
   nmsThreshold: 0.3,
@@ -64,7 +64,7 @@ for (let i = 0; i < faceCount; i++) {
 }
 
 const embedders = [
-  ...(await Promise.all(MODELS.map(async (id) => new FaceEmbedder(await openModelSession(getRecognizer(id), options))))),
+  ...(await Promise.all(MODELS.map(async (id) => createFaceRecognizer(await openModelSession(getRecognizer(id), options))))),
   ...(await Promise.all(candidates.map((c) => candidateEmbedder(c, options)))),
 ];
 const ids = embedders.map((e) => e.modelId);
@@ -105,7 +105,7 @@ const lines = [
   candidates.length ? "# int8 SFace candidates against today's int8 file" : "# Recognizer speed: official SFace, its rewrite, int8",
   "",
   `Generated ${result.generatedAt} by \`${result.command}\` on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}.`,
-  `One process, CPU provider, 1 intra-op thread, graph optimisation "all", one face per run (FaceEmbedder.embed: tensor fill + run + L2 norm), ${pictures.length} YuNet-aligned LFW faces x ${rounds} rounds per model after one warm-up round, models interleaved within each round. 1-minute load average ${result.loadAverage1m.before} before, ${result.loadAverage1m.after} after (the machine is shared: compare rows of one run, not runs). "int8" in the ratio columns is sface-2021dec-opt-int8. CPU ms: the process's user + system time over the run (one intra-op thread: the run's own work; other processes stretch it far less than the wall clock, so on a loaded machine compare the CPU columns).`,
+  `One process, CPU provider, 1 intra-op thread, graph optimisation "all", one face per run (FaceRecognizer.embed: tensor fill + run + L2 norm), ${pictures.length} YuNet-aligned LFW faces x ${rounds} rounds per model after one warm-up round, models interleaved within each round. 1-minute load average ${result.loadAverage1m.before} before, ${result.loadAverage1m.after} after (the machine is shared: compare rows of one run, not runs). "int8" in the ratio columns is sface-2021dec-opt-int8. CPU ms: the process's user + system time over the run (one intra-op thread: the run's own work; other processes stretch it far less than the wall clock, so on a loaded machine compare the CPU columns).`,
   "",
   "| model | file | precision | runs | median ms/face | p10 ms/face | min ms/face | median / int8 | median CPU ms/face | CPU / int8 |",
   "|---|---|---|---|---|---|---|---|---|---|",

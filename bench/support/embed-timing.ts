@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { FaceEmbedder } from "../../recognition/embed.js";
+import type { FaceRecognizer } from "../../recognition/face-recognizer.js";
 import type { RgbImage } from "../../recognition/image.js";
 
 /**
@@ -11,7 +11,7 @@ import type { RgbImage } from "../../recognition/image.js";
  * the run's own work, which other processes on a shared machine stretch far less than the wall-clock time.
  */
 export async function timeEmbeddings(
-  embedders: readonly FaceEmbedder[],
+  embedders: readonly FaceRecognizer[],
   chips: readonly (readonly RgbImage[])[],
   rounds: number,
 ): Promise<{ samples: number[][]; cpuSamples: number[][]; loadBefore: number; loadAfter: number }> {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { getDetector, loadManifest } from "../../models/manifest.js";
+import { getDetector, loadManifest, manifestPath } from "../../models/manifest.js";
 import { locateVerifiedModel } from "../../models/verify-file.js";
 import { sharedDir } from "../../testing/paths.js";
 
@@ -11,6 +11,23 @@ test("the manifest validates and its defaults name models of the right role", ()
   const manifest = loadManifest();
   for (const id of Object.values(manifest.defaults.detector)) assert.equal(manifest.models[id]?.role, "detector");
   for (const id of Object.values(manifest.defaults.recognizer)) assert.equal(manifest.models[id]?.role, "recognizer");
+});
+
+test("a model of a family facefleet has no detector or recognizer for fails validation, naming the field", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "facefleet-manifest-"));
+  const raw = JSON.parse(await readFile(manifestPath(), "utf8"));
+  for (const [role, id, known] of [
+    ["detector", "yunet-2023mar", "yunet"],
+    ["recognizer", "sface-2021dec-opt", "sface-2021dec"],
+  ] as const) {
+    const path = join(dir, `${role}.json`);
+    await writeFile(path, JSON.stringify({ ...raw, models: { ...raw.models, [id]: { ...raw.models[id], family: "retinaface" } } }));
+    assert.throws(
+      () => loadManifest(path),
+      (error: Error) => error.message.includes(`models.${id}.family: `) && error.message.includes(known),
+      `${role} family`,
+    );
+  }
 });
 
 test("a model file whose sha256 differs from the manifest is refused, naming the file", async () => {

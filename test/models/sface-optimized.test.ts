@@ -11,7 +11,7 @@ import { openModelSession } from "../../models/model-session.js";
 import { locateVerifiedModel } from "../../models/verify-file.js";
 import { alignFace } from "../../recognition/align.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { FaceDetector } from "../../recognition/detect.js";
+import { createFaceDetector } from "../../recognition/face-detector.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { sharedDir, testModelDirs } from "../../testing/paths.js";
@@ -41,7 +41,7 @@ async function sfaceChips(files: string[]): Promise<RgbImage[]> {
     executionProvider: "cpu",
     threads: 1,
   });
-  const detector = new FaceDetector(detectorSession, { maxSide: 640, scoreThreshold: 0.3, nmsThreshold: 0.3, topK: 5000 });
+  const detector = createFaceDetector(detectorSession, { maxSide: 640, scoreThreshold: 0.3, nmsThreshold: 0.3, topK: 5000 });
   const spec = getRecognizer("sface-2021dec").alignment;
   const chips: RgbImage[] = [];
   for (const file of files) {

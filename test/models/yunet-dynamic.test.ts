@@ -3,12 +3,12 @@ import { test } from "node:test";
 import { getDetector } from "../../models/manifest.js";
 import { openModelSession } from "../../models/model-session.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { FaceDetector } from "../../recognition/detect.js";
+import { createFaceDetector } from "../../recognition/face-detector.js";
 import { exampleImage, examplesDir, testModelDirs } from "../../testing/paths.js";
 
 const options = { dirs: testModelDirs, executionProvider: "cpu" as const, threads: 1 };
-const fixed = new FaceDetector(await openModelSession(getDetector("yunet-2023mar"), options));
-const dynamic = new FaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options));
+const fixed = createFaceDetector(await openModelSession(getDetector("yunet-2023mar"), options));
+const dynamic = createFaceDetector(await openModelSession(getDetector("yunet-2023mar-dynamic"), options));
 
 test("the dynamic YuNet export finds the same faces as the official fixed-640 file", async () => {
   const pictures = [

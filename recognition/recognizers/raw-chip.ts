@@ -1,7 +1,10 @@
 import * as ort from "onnxruntime-node";
-import type { RecognizerModel } from "../models/manifest-schema.js";
-import type { ModelSession } from "../models/model-session.js";
-import type { RgbImage } from "./image.js";
+import type { RecognizerModel } from "../../models/manifest-schema.js";
+import type { ModelSession } from "../../models/model-session.js";
+import { alignFace } from "../align.js";
+import type { DetectedFace } from "../face.js";
+import type { FaceRecognizer } from "../face-recognizer.js";
+import type { RgbImage } from "../image.js";
 
 /** Scales a vector to unit length in place (a zero vector stays zero). */
 export function l2Normalize(v: Float32Array): Float32Array {
@@ -12,9 +15,15 @@ export function l2Normalize(v: Float32Array): Float32Array {
   return v;
 }
 
-/** Face recognizer: aligned crops in, unit-length embeddings out (one per crop, same order). */
-export class FaceEmbedder {
-  private readonly batchable: boolean;
+/**
+ * A recognizer whose network takes the aligned chip as it is: planar NCHW float32, raw 0..255, in the channel
+ * order of the manifest's input (RGB or BGR), any normalisation inside the graph; its first output is the
+ * embedding, L2-normalised here. SFace (sface-2021dec), face-api's dlib ResNet (face-api-resnet-v1) and
+ * MobileFaceNet (mobilefacenet-sirius-ai) are all such networks. A frame's chips go into one session run when
+ * the input's batch dimension is free, else one run per chip.
+ */
+export class RawChipRecognizer implements FaceRecognizer {
+  readonly batchable: boolean;
 
   constructor(readonly loaded: ModelSession<RecognizerModel & { id: string }>) {
     this.batchable = typeof loaded.model.input.shape[0] !== "number" || loaded.model.input.shape[0] !== 1;
@@ -22,6 +31,10 @@ export class FaceEmbedder {
 
   get modelId(): string {
     return this.loaded.model.id;
+  }
+
+  align(image: RgbImage, landmarks: DetectedFace["landmarks"]): RgbImage {
+    return alignFace(image, landmarks, this.loaded.model.alignment);
   }
 
   async embed(crops: readonly RgbImage[]): Promise<Float32Array[]> {
