@@ -198,7 +198,7 @@ export class GalleryWriter implements GalleryUpdates {
       for (const record of readBack.values()) {
         const before = baseline.get(record.name) ?? -1;
         for (const other of this.foreign ?? [])
-          if (other.name === record.name && other.offset > before && other.offset < record.offset)
+          if (other.name === record.name && other.partition === record.partition && other.offset > before && other.offset < record.offset)
             overwritten.set(other.name, other.identity);
       }
       return { result: { writes, version: reader.version }, overwritten };
