@@ -1,5 +1,7 @@
 import { type Kafka, logLevel } from "kafkajs";
 import { FacefleetError } from "../core/errors.js";
+import { GalleryReader } from "../gallery/gallery-reader.js";
+import { MatchingGallery } from "../gallery/matching-gallery.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
@@ -10,7 +12,6 @@ import type { AgentConfig } from "./config.js";
 import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
 import type { ModelDescription } from "./health/health-builder.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
-import { GalleryFollower } from "./worker/gallery-follower.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
 
@@ -26,7 +27,7 @@ export type RunningAgent = {
   /** The inference worker's counters (all zero when the role is off). */
   stats: WorkerStats;
   /** The inference role; undefined when `roles.inference` is false. */
-  gallery?: GalleryFollower;
+  gallery?: MatchingGallery;
   worker?: InferenceWorker;
   /** The capture role; undefined when `roles.capture` is empty. */
   capture?: CaptureRole;
@@ -87,7 +88,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
 
   const kafka = options.kafka ?? createKafka(config.kafka);
   const stats = new WorkerStats(config.agentId);
-  let inference: { worker: InferenceWorker; gallery: GalleryFollower; models: ModelDescription[] } | undefined;
+  let inference: Inference | undefined;
   let capture: CaptureRole | undefined;
   // The sources are checked first (a missing file or device is one line, before models load or Kafka is touched).
   for (const c of config.roles.capture) checkSource(c);
@@ -109,7 +110,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       });
     } catch (error) {
       await inference?.worker.stop().catch(() => undefined);
-      await inference?.gallery.stop().catch(() => undefined);
+      await inference?.galleryReader.stop().catch(() => undefined);
       throw error;
     }
   }
@@ -136,7 +137,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
                 },
               }
             : {}),
-          // The follower reads the compacted gallery topic live; there is nothing to reload by hand.
+          // The reader follows the compacted gallery topic live; there is nothing to reload by hand.
           ...(gallery
             ? {
                 "reload-gallery": () =>
@@ -150,7 +151,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     } catch (error) {
       await capture?.stop().catch(() => undefined);
       await inference?.worker.stop().catch(() => undefined);
-      await inference?.gallery.stop().catch(() => undefined);
+      await inference?.galleryReader.stop().catch(() => undefined);
       throw error;
     }
   }
@@ -164,7 +165,8 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       }
       if (inference) {
         await inference.worker.stop();
-        await inference.gallery.stop();
+        inference.gallery.close();
+        await inference.galleryReader.stop();
       }
       // Last: `offline` once the work is finished and committed.
       await mqtt?.close();
@@ -213,13 +215,16 @@ function checkSource(source: AgentConfig["roles"]["capture"][number]): void {
   void opened.frames.return(undefined);
 }
 
+/** The inference role: the worker, and the gallery it matches against (the reader of the topic, and its matcher). */
+type Inference = { worker: InferenceWorker; gallery: MatchingGallery; galleryReader: GalleryReader; models: ModelDescription[] };
+
 async function startInference(
   config: AgentConfig,
   kafka: Kafka,
   stats: WorkerStats,
   log: (line: string) => void,
   ownership: PartitionOwnership | undefined,
-): Promise<{ worker: InferenceWorker; gallery: GalleryFollower; models: ModelDescription[] }> {
+): Promise<Inference> {
   await assertTopics(kafka, config);
   const pipeline = await RecognitionPipeline.load(config.recognition);
   log(
@@ -234,10 +239,9 @@ async function startInference(
     config.worker.threshold !== undefined
       ? `distance threshold ${config.worker.threshold} (worker.threshold)`
       : `distance threshold ${gallery.threshold.toFixed(4)} (false-accept target ${config.worker.falseAcceptRate})`;
-  const gallery = new GalleryFollower({
-    kafka,
-    topic: config.gallery.topic,
-    agentId: config.agentId,
+  const reader = new GalleryReader({ kafka, topic: config.gallery.topic, clientName: `gallery-${config.agentId}`, log });
+  const gallery = new MatchingGallery({
+    reader,
     recognizer: pipeline.recognizer,
     threshold: (identities) => config.worker.threshold ?? pipeline.galleryThreshold(identities, config.worker.falseAcceptRate).threshold,
     log,
@@ -253,7 +257,7 @@ async function startInference(
       log(`gallery version ${note.version}: ${note.identities} identities (${parts.join("; ")}); ${thresholdNote()}`);
     },
   });
-  await gallery.start(config.gallery.loadTimeoutMs);
+  await reader.start(config.gallery.loadTimeoutMs);
   stats.galleryVersion = gallery.version;
   stats.galleryIdentities = gallery.size;
   log(`gallery version ${gallery.version} loaded: ${gallery.size} identities; ${thresholdNote()}`);
@@ -272,8 +276,8 @@ async function startInference(
     await worker.start();
   } catch (error) {
     await worker.stop().catch(() => undefined);
-    await gallery.stop();
+    await reader.stop();
     throw error;
   }
-  return { worker, gallery, models: pipeline.describe() };
+  return { worker, gallery, galleryReader: reader, models: pipeline.describe() };
 }

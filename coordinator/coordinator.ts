@@ -21,6 +21,7 @@ import type { Feature, FeatureContext } from "./feature.js";
 import { ApiFeature } from "./features/api.js";
 import { CorrectionsFeature } from "./features/corrections.js";
 import { FleetLivenessFeature } from "./features/fleet-liveness.js";
+import { GalleryFeature } from "./features/gallery.js";
 import { HomeAssistantFeature } from "./features/home-assistant.js";
 import { LiveViewFeature } from "./features/live-view.js";
 import { LoadSamplingFeature } from "./features/load-sampling.js";
@@ -91,9 +92,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       log,
     });
     const planning = new PlanningFeature(fleet, kafka, stateFile);
-    const corrections = new CorrectionsFeature(kafka);
+    const gallery = new GalleryFeature(kafka); // one reader and one writer, for corrections and people
+    const corrections = new CorrectionsFeature(gallery);
     const liveView = new LiveViewFeature(kafka);
-    const people = new PeopleFeature(kafka);
+    const people = new PeopleFeature(gallery);
     const staticDir = config.http.staticDir ?? defaultStaticDir();
     const routed = [liveView, people, corrections];
     const api = new ApiFeature({
@@ -111,6 +113,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       new FleetLivenessFeature(fleet),
       link,
       new HomeAssistantFeature(link),
+      gallery,
       corrections,
       new RecognitionEventsFeature(kafka),
       liveView,

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { FacefleetError, UsageError } from "../../core/errors.js";
-import { assertGalleryTopicReachable, publishIdentities } from "../../kafka/gallery-publish.js";
+import { assertGalleryTopicReachable } from "../../gallery/gallery-topic.js";
+import { publishIdentities } from "../../gallery/publish-identities.js";
 import { topics } from "../../protocol/topics.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { assertSameRecognizer, emptyGallery, readGallery, upsertIdentities, writeGallery } from "../../recognition/gallery.js";

@@ -1,11 +1,10 @@
 import { logLevel } from "kafkajs";
 import { kafkaConnectionFromOptions } from "../../agent/config.js";
-import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { FacefleetError, UsageError } from "../../core/errors.js";
+import { GalleryReader } from "../../gallery/gallery-reader.js";
+import { publishIdentities, removeIdentities } from "../../gallery/publish-identities.js";
 import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
-import { publishIdentities, sendGalleryRecords } from "../../kafka/gallery-publish.js";
-import { galleryTombstone } from "../../protocol/gallery-record.js";
 import { topics } from "../../protocol/topics.js";
 import { readGallery } from "../../recognition/gallery.js";
 import type { Command } from "../main.js";
@@ -71,11 +70,7 @@ export const galleryCommand: Command = {
     }
     if (action === "remove") {
       if (rest.length === 0) throw new UsageError("gallery remove: name at least one identity");
-      const version = await sendGalleryRecords(
-        await kafkaConnectionFromOptions(values),
-        rest.map((name) => galleryTombstone(name)),
-        topic,
-      );
+      const version = await removeIdentities(await kafkaConnectionFromOptions(values), rest, topic);
       process.stdout.write(`removed ${rest.join(", ")} from ${topic}; gallery version ${version}\n`);
       return 0;
     }
@@ -83,11 +78,11 @@ export const galleryCommand: Command = {
       const connection = await kafkaConnectionFromOptions(values);
       await assertBrokersReachable(connection);
       const kafka = createKafka(connection, logLevel.NOTHING);
-      const follower = new GalleryFollower({ kafka, topic, agentId: "cli", recognizer: null, threshold: 1 });
-      await follower.start(60_000);
-      const entries = follower.entries();
-      const version = follower.version;
-      await follower.stop();
+      const reader = new GalleryReader({ kafka, topic, clientName: "gallery-cli" });
+      await reader.start(60_000);
+      const entries = reader.entries();
+      const version = reader.version;
+      await reader.stop();
       if (values.json) process.stdout.write(`${JSON.stringify({ topic, version, identities: entries })}\n`);
       else {
         process.stdout.write(`${topic}: gallery version ${version}, ${entries.length} identities\n`);

@@ -3,41 +3,29 @@
  * last `capacity` events (with the crop and embedding the agent put on them, protocol/event.ts) and,
  * on a correction, adds the event's face to the right identity (`embeddings`) and/or to the wrong
  * one's reject set (`rejects`, recognition/match.ts), then republishes the changed identities to the
- * compacted facefleet.gallery exactly as `facefleet gallery push` does (kafka/gallery-publish.ts). The
- * agents' gallery followers pick the change up as a hot reload.
+ * compacted facefleet.gallery. The agents' gallery readers pick the change up as a hot reload.
  *
- * An identity's current record comes from a GallerySource that follows facefleet.gallery (the agents'
- * GalleryFollower, or the coordinator's people GalleryStore); what this service published itself is
- * used until that source has read past it, so two quick corrections of one person build on each other.
- * Corrections are applied one at a time.
+ * Every correction is a read-modify-write through the coordinator's one GalleryWriter
+ * (gallery/gallery-writer.ts), which the people service's uploads share: the identities' current records are
+ * read when the write's turn comes, and the write is read back before the next one, so two quick corrections
+ * of one person, or a correction and an upload, build on each other. Corrections are applied one at a time.
  */
 
-import type { KafkaConnection } from "../../kafka/connection-config.js";
-import { sendGalleryRecords } from "../../kafka/gallery-publish.js";
+import type { HeldIdentity } from "../../gallery/gallery-reader.js";
+import type { GalleryLookup, GalleryUpdates, GalleryWrite } from "../../gallery/gallery-writer.js";
 import { getRecognizer } from "../../models/manifest.js";
 import { type CorrectionBody, type CorrectionResult, type EventQuery, type EventView, eventId } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
-import { encodeGalleryRecord } from "../../protocol/gallery-record.js";
-import { topics } from "../../protocol/topics.js";
 import type { GalleryEntry, Identity, RecognizerStamp } from "../../recognition/gallery.js";
 import { UNKNOWN } from "../../recognition/match.js";
 import { ControlError } from "../control.js";
 
-/** An identity as the gallery topic holds it now. */
-export type HeldIdentity = Identity & { recognizer: RecognizerStamp };
-
-/** Who is enrolled now: agent/worker/gallery-follower.ts GalleryFollower or coordinator/people GalleryStore. */
-export type GallerySource = {
-  get(name: string): HeldIdentity | undefined;
-  /** Topic position read (sum over partitions of last offset + 1). */
-  readonly version: number;
-};
+/** An identity to write: as held (gallery/gallery-reader.ts), or new. */
+type ChangedIdentity = Identity & { recognizer: RecognizerStamp };
 
 export type CorrectionServiceOptions = {
-  gallery: GallerySource;
-  /** Where to publish (the coordinator's `kafka` config). */
-  connection: KafkaConnection;
-  topic?: string;
+  /** The coordinator's one gallery writer (with its reader), shared with the people service. */
+  writer: GalleryUpdates;
   /** Events kept for correction (default 500); older ones are forgotten (404). */
   capacity?: number;
   now?: () => number;
@@ -51,8 +39,6 @@ export const DEFAULT_RECENT_EVENTS = 500;
 export class CorrectionService {
   /** By id, oldest first (a Map keeps insertion order). */
   private readonly events = new Map<string, StoredEvent>();
-  /** What this service published, until the gallery source has read past `version`. */
-  private readonly published = new Map<string, { identity: HeldIdentity; version: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly capacity: number;
   private readonly now: () => number;
@@ -129,41 +115,17 @@ export class CorrectionService {
       );
     const face = unit(event.embedding);
     const source = `event:${id}`;
-    const changed: HeldIdentity[] = [];
-
-    if (body.identity !== undefined) {
-      const current = this.lookup(body.identity);
-      if (current === undefined) {
-        const recognizer = this.recognizerOf(event.model, face.length);
-        changed.push({ name: body.identity, recognizer, embeddings: [{ vector: face, source }] });
-      } else {
-        this.assertComparable(current, event.model, face.length);
-        changed.push({
-          ...current,
-          embeddings: withEntry(current.embeddings, face, source),
-          rejects: withoutSource(current.rejects ?? [], source),
-        });
-      }
-    }
+    const model = event.model;
     // "It is Bob" on an event that named Dave also says "not Dave".
     const named = event.identity !== UNKNOWN && event.identity !== body.identity ? event.identity : undefined;
     const notName = body.notIdentity ?? named;
-    if (notName !== undefined) {
-      const current = this.lookup(notName);
-      if (current === undefined) {
-        if (body.notIdentity !== undefined) throw new ControlError("not-found", `no identity "${notName}" in the gallery`);
-      } else {
-        this.assertComparable(current, event.model, face.length);
-        const embeddings = withoutSource(current.embeddings, source);
-        if (embeddings.length === 0)
-          throw new ControlError("conflict", `"${notName}" has no other face than this event's: remove the identity instead`);
-        changed.push({ ...current, embeddings, rejects: withEntry(current.rejects ?? [], face, source) });
-      }
-    }
-
-    const messages = changed.map((identity) => encodeGalleryRecord(identity, identity.recognizer, new Date(this.now())));
-    const version = await sendGalleryRecords(this.options.connection, messages, this.options.topic ?? topics.gallery);
-    for (const identity of changed) this.published.set(identity.name, { identity, version });
+    const time = new Date(this.now());
+    const { writes, version } = await this.options.writer.update((gallery) =>
+      this.plan(gallery, { body, notName, face, source, model }).map(
+        (identity): GalleryWrite => ({ kind: "put", identity, recognizer: identity.recognizer, time }),
+      ),
+    );
+    const changed = writes.flatMap((w) => (w.kind === "put" ? [w.identity] : []));
     stored.correction = {
       ...(body.identity !== undefined ? { identity: body.identity } : {}),
       ...(notName !== undefined ? { notIdentity: notName } : {}),
@@ -179,14 +141,40 @@ export class CorrectionService {
     };
   }
 
-  /** The record to build on: ours while the gallery source has not read it yet, else the source's. */
-  private lookup(name: string): HeldIdentity | undefined {
-    const ours = this.published.get(name);
-    if (ours !== undefined) {
-      if (this.options.gallery.version < ours.version) return ours.identity;
-      this.published.delete(name);
+  /** The identities a correction changes, from their records as they are now (throws ControlError to change nothing). */
+  private plan(
+    gallery: GalleryLookup,
+    c: { body: CorrectionBody; notName: string | undefined; face: Float32Array; source: string; model: string },
+  ): ChangedIdentity[] {
+    const { body, notName, face, source, model } = c;
+    const changed: ChangedIdentity[] = [];
+    if (body.identity !== undefined) {
+      const current = gallery.get(body.identity);
+      if (current === undefined) {
+        const recognizer = this.recognizerOf(model, face.length);
+        changed.push({ name: body.identity, recognizer, embeddings: [{ vector: face, source }] });
+      } else {
+        this.assertComparable(current, model, face.length);
+        changed.push({
+          ...current,
+          embeddings: withEntry(current.embeddings, face, source),
+          rejects: withoutSource(current.rejects ?? [], source),
+        });
+      }
     }
-    return this.options.gallery.get(name);
+    if (notName !== undefined) {
+      const current = gallery.get(notName);
+      if (current === undefined) {
+        if (body.notIdentity !== undefined) throw new ControlError("not-found", `no identity "${notName}" in the gallery`);
+      } else {
+        this.assertComparable(current, model, face.length);
+        const embeddings = withoutSource(current.embeddings, source);
+        if (embeddings.length === 0)
+          throw new ControlError("conflict", `"${notName}" has no other face than this event's: remove the identity instead`);
+        changed.push({ ...current, embeddings, rejects: withEntry(current.rejects ?? [], face, source) });
+      }
+    }
+    return changed;
   }
 
   /** A new identity's recognizer: the event's model, from the manifest (family and size). */

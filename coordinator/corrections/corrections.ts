@@ -3,9 +3,7 @@
  * coordinator's event feed (`observe`), answering the API through CorrectionControl
  * (coordinator/api/routes-events.ts).
  */
-import type { Kafka } from "kafkajs";
-import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
-import type { KafkaConnection } from "../../kafka/connection-config.js";
+import type { GalleryUpdates } from "../../gallery/gallery-writer.js";
 import type { UnknownAlert } from "../../protocol/api.js";
 import type {
   CorrectionBody,
@@ -16,8 +14,7 @@ import type {
   UnknownAlertsView,
 } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
-import { topics } from "../../protocol/topics.js";
-import { CorrectionService, type GallerySource } from "./correction-service.js";
+import { CorrectionService } from "./correction-service.js";
 import { UnknownAlerts } from "./unknown-alerts.js";
 
 /** What the event and alert routes call (errors: ControlError "not-found" → 404, "conflict" → 409). */
@@ -31,17 +28,8 @@ export interface CorrectionControl {
 }
 
 export type CorrectionsOptions = {
-  /** The coordinator's Kafka client (for following facefleet.gallery when `gallery` is not given). */
-  kafka: Kafka;
-  /** The coordinator's `kafka` config (corrections are published with it, as `facefleet gallery push`). */
-  connection: KafkaConnection;
-  galleryTopic?: string;
-  /**
-   * A follower of facefleet.gallery the coordinator already runs (coordinator/people GalleryStore); absent:
-   * a GalleryFollower of its own is started (and stopped by `stop`).
-   */
-  gallery?: GallerySource;
-  galleryLoadTimeoutMs?: number;
+  /** The coordinator's one gallery writer (gallery/open-gallery.ts), shared with the people service. */
+  writer: GalleryUpdates;
   stateDir: string;
   /** Events kept for correction (default 500). */
   recentEvents?: number;
@@ -73,43 +61,20 @@ export function withoutEmbedding(event: RecognitionEvent): RecognitionEvent {
 
 export async function startCorrections(o: CorrectionsOptions): Promise<Corrections> {
   const log = o.log ?? (() => {});
-  const topic = o.galleryTopic ?? topics.gallery;
-  let follower: GalleryFollower | undefined;
-  let gallery = o.gallery;
-  if (gallery === undefined) {
-    follower = new GalleryFollower({
-      kafka: o.kafka,
-      topic,
-      agentId: "coordinator-corrections",
-      recognizer: null, // every identity, whatever recognizer made it; no matching here
-      threshold: 1,
-      log: (line) => log(`corrections: ${line}`),
-    });
-    await follower.start(o.galleryLoadTimeoutMs ?? 60_000);
-    gallery = follower;
-  }
   const service = new CorrectionService({
-    gallery,
-    connection: o.connection,
-    topic,
+    writer: o.writer,
     ...(o.recentEvents !== undefined ? { capacity: o.recentEvents } : {}),
     ...(o.now ? { now: o.now } : {}),
     log,
   });
-  let alerts: UnknownAlerts;
-  try {
-    alerts = await UnknownAlerts.open({
-      stateDir: o.stateDir,
-      ...(o.retentionHours !== undefined ? { retentionHours: o.retentionHours } : {}),
-      ...(o.purgeIntervalMs !== undefined ? { purgeIntervalMs: o.purgeIntervalMs } : {}),
-      ...(o.now ? { now: o.now } : {}),
-      ...(o.onAlert ? { onAlert: o.onAlert } : {}),
-      log,
-    });
-  } catch (error) {
-    await follower?.stop();
-    throw error;
-  }
+  const alerts = await UnknownAlerts.open({
+    stateDir: o.stateDir,
+    ...(o.retentionHours !== undefined ? { retentionHours: o.retentionHours } : {}),
+    ...(o.purgeIntervalMs !== undefined ? { purgeIntervalMs: o.purgeIntervalMs } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.onAlert ? { onAlert: o.onAlert } : {}),
+    log,
+  });
   const control: CorrectionControl = {
     events: (filter) => service.list(filter),
     eventCrop: (id) => service.crop(id),
@@ -128,7 +93,6 @@ export async function startCorrections(o: CorrectionsOptions): Promise<Correctio
     },
     async stop() {
       alerts.stop();
-      await follower?.stop();
     },
   };
 }

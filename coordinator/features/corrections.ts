@@ -1,21 +1,20 @@
-/** Corrections of recognition events (into the gallery) and unknown-person alerts: follows every event. */
-import type { Kafka } from "kafkajs";
+/** Corrections of recognition events (into the gallery, through the shared gallery feature) and unknown-person alerts: follows every event. */
 import type { ApiRoute } from "../api/route.js";
 import { eventRoutes } from "../api/routes-events.js";
 import { type Corrections, startCorrections } from "../corrections/corrections.js";
 import type { Feature, FeatureContext } from "../feature.js";
+import type { GalleryFeature } from "./gallery.js";
 
 export class CorrectionsFeature implements Feature {
   readonly name = "corrections";
   private corrections: Corrections | undefined;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly gallery: GalleryFeature) {}
 
   async start({ config, bus, log }: FeatureContext): Promise<void> {
     const corrections = await startCorrections({
-      kafka: this.kafka,
-      connection: config.kafka,
+      writer: this.gallery.gallery.writer,
       stateDir: config.stateDir,
       recentEvents: config.corrections.recentEvents,
       retentionHours: config.unknownAlerts.retentionHours,

@@ -1,19 +1,19 @@
-/** People and their photos (enrollment from the dashboard, into facefleet.gallery); `galleryChanged` on the bus. */
-import type { Kafka } from "kafkajs";
+/** People and their photos (enrollment from the dashboard, into facefleet.gallery through the shared gallery feature); `galleryChanged` on the bus. */
 import type { ApiRoute } from "../api/route.js";
 import { peopleRoutes } from "../api/routes-people.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { PeopleService } from "../people/people-service.js";
+import type { GalleryFeature } from "./gallery.js";
 
 export class PeopleFeature implements Feature {
   readonly name = "people";
   private service: PeopleService | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly gallery: GalleryFeature) {}
 
   async start({ config, bus, log }: FeatureContext): Promise<void> {
     this.service = await PeopleService.start({
-      kafka: this.kafka,
+      gallery: this.gallery.gallery,
       recognition: config.recognition,
       log,
       onChange: (message) => {

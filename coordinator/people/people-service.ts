@@ -1,43 +1,38 @@
 /**
- * Enrollment through the coordinator (the dashboard's people page): the gallery as the agents see it
- * (gallery-store.ts follows compacted facefleet.gallery), people listed, created, given photos and
- * deleted. Every change is published the way `facefleet gallery push|remove` does (kafka/gallery-publish.ts:
- * one record per identity keyed by name, idempotent producer, acks=all, the Java-compatible partitioner),
- * so the agents' gallery followers pick it up as a hot reload. Changes are applied one at a time.
+ * Enrollment through the coordinator (the dashboard's people page): the gallery as the agents see it (the
+ * coordinator's one GalleryReader of compacted facefleet.gallery, gallery/gallery-reader.ts), people listed,
+ * created, given photos and deleted. Every change goes through the coordinator's one GalleryWriter
+ * (gallery/gallery-writer.ts), which the corrections share: a photo is added to the person's record as it is when
+ * the write's turn comes, and read back before the answer, so an upload racing a correction loses neither. The
+ * agents' readers pick it up as a hot reload. Changes are applied one at a time.
  *
  * A photo goes decode → detect → the subject's face (recognition/dominant-face.ts, the rule `facefleet enroll`
  * uses) → align → embed (recognition/pipeline.ts). The models are loaded on the first photo, with the
  * recognizer family the gallery already uses (embeddings of different families don't compare), else the
  * settings' default.
  */
-import kafkajs, { type Kafka, type Producer } from "kafkajs";
+
+import type { GalleryReader, GalleryReaderChange, HeldIdentity } from "../../gallery/gallery-reader.js";
+import type { GalleryWriter } from "../../gallery/gallery-writer.js";
 import { loadManifest } from "../../models/manifest.js";
 import type { StreamMessage } from "../../protocol/api.js";
 import type { PeopleList, PersonChange, PersonView, PhotoRejection } from "../../protocol/api-people.js";
-import { encodeGalleryRecord, galleryTombstone } from "../../protocol/gallery-record.js";
-import { topics } from "../../protocol/topics.js";
 import { DecodeError } from "../../recognition/decode.js";
 import { chooseEnrollmentFace, describeIgnored, type EnrollmentRefusal } from "../../recognition/dominant-face.js";
-import type { GalleryEntry } from "../../recognition/gallery.js";
+import type { GalleryEntry, RecognizerStamp } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { RecognitionSettingsInput } from "../../recognition/recognition-settings.js";
 import { ControlError } from "../control.js";
-import { GalleryStore } from "./gallery-store.js";
 import { ModelsUnavailableError, type PeopleControl, PhotoRejectedError } from "./people-control.js";
 
-const { Partitioners } = kafkajs;
-
 export type PeopleServiceOptions = {
-  kafka: Kafka;
-  /** Default facefleet.gallery. */
-  topic?: string;
+  /** The coordinator's gallery (gallery/open-gallery.ts), shared with the corrections; started and stopped by its owner. */
+  gallery: { reader: GalleryReader; writer: GalleryWriter };
   /** How the models run (recognition/recognition-settings.ts); `recognizer` unset: the gallery's family. */
   recognition?: RecognitionSettingsInput;
   log: (line: string) => void;
   /** A `gallery` stream message after every change (this service's or anyone's push). */
   onChange?: (message: StreamMessage) => void;
-  /** Reading the gallery topic to its end at start; default 30 s. */
-  startTimeoutMs?: number;
   /** Embeddings one person may have; default 32. */
   maxPhotos?: number;
 };
@@ -54,51 +49,26 @@ const PHOTO_REJECTION: Record<EnrollmentRefusal, PhotoRejection> = {
 /** The reason `facefleet enroll` gives, as a sentence. */
 const photoRejectionMessage = (reason: string) => `${reason.charAt(0).toUpperCase()}${reason.slice(1)}`;
 
-/** How long a change waits to read its own record back before answering. */
-const READ_BACK_MS = 15_000;
-
 export class PeopleService implements PeopleControl {
-  private readonly topic: string;
-  private readonly store: GalleryStore;
+  private readonly store: GalleryReader;
+  private readonly writer: GalleryWriter;
+  private readonly unsubscribe: () => void;
   /** Created without photos yet: no record can carry them (a record needs an embedding). */
   private readonly pending = new Set<string>();
-  private producer: Producer | undefined;
   private pipeline: Promise<RecognitionPipeline> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly maxPhotos: number;
 
   private constructor(private readonly options: PeopleServiceOptions) {
-    this.topic = options.topic ?? topics.gallery;
     this.maxPhotos = options.maxPhotos ?? 32;
-    this.store = new GalleryStore({
-      kafka: options.kafka,
-      topic: this.topic,
-      log: options.log,
-      onChange: (_store, changed) => {
-        for (const name of changed) if (this.store.get(name)) this.pending.delete(name);
-        this.emit();
-      },
-    });
+    this.store = options.gallery.reader;
+    this.writer = options.gallery.writer;
+    this.unsubscribe = this.store.onChange((change) => this.galleryChanged(change));
   }
 
-  /** Reads the gallery topic to its end and connects the producer. */
+  /** On the gallery's reader, which has read the topic to its end already. */
   static async start(options: PeopleServiceOptions): Promise<PeopleService> {
-    const service = new PeopleService(options);
-    try {
-      await service.store.start(options.startTimeoutMs ?? 30_000);
-      const producer = options.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      service.producer = producer;
-    } catch (error) {
-      await service.stop();
-      throw error;
-    }
-    return service;
+    return new PeopleService(options);
   }
 
   get version(): number {
@@ -129,12 +99,7 @@ export class PeopleService implements PeopleControl {
         throw new ControlError("conflict", `person "${name}" has ${before.photos} photos already (at most ${this.maxPhotos})`);
       const pipeline = await this.loadPipeline();
       const recognizer = pipeline.recognizer;
-      const existing = this.store.get(name);
-      if (existing && (existing.recognizer.family !== recognizer.family || existing.recognizer.embeddingSize !== recognizer.embeddingSize))
-        throw new ControlError(
-          "conflict",
-          `person "${name}" was enrolled with ${existing.recognizer.modelId} (${existing.recognizer.family}) but the coordinator runs ${recognizer.modelId}: delete and re-enroll`,
-        );
+      this.assertComparable(this.store.get(name), recognizer);
 
       let analysis: Awaited<ReturnType<RecognitionPipeline["analyse"]>>;
       try {
@@ -149,9 +114,21 @@ export class PeopleService implements PeopleControl {
       const face = choice.face;
 
       const entry: GalleryEntry = { vector: face.embedding, source: `upload ${new Date().toISOString()}` };
-      const embeddings = [...(existing?.embeddings ?? []), entry];
-      // The whole record again, with whatever else it carries (corrections), plus the new embedding.
-      await this.publish(encodeGalleryRecord({ ...(existing ?? { name }), name, embeddings }, recognizer));
+      // The whole record again as it is when the write's turn comes (a correction may have changed it since
+      // the checks above), with whatever else it carries (corrections), plus the new embedding.
+      const { writes } = await this.writer.update((gallery) => {
+        const existing = gallery.get(name);
+        this.assertComparable(existing, recognizer);
+        if ((existing?.embeddings.length ?? 0) >= this.maxPhotos)
+          throw new ControlError(
+            "conflict",
+            `person "${name}" has ${existing?.embeddings.length} photos already (at most ${this.maxPhotos})`,
+          );
+        const embeddings = [...(existing?.embeddings ?? []), entry];
+        return [{ kind: "put", identity: { ...(existing ?? { name }), name, embeddings }, recognizer }];
+      });
+      const written = writes[0];
+      const embeddings = written?.kind === "put" ? written.identity.embeddings : [];
       this.pending.delete(name);
       const ignored = choice.ignored.length > 0 ? ` (${describeIgnored(choice.ignored.length)})` : "";
       this.options.log(`people: photo ${embeddings.length} of "${name}" enrolled${ignored}; gallery version ${this.store.version}`);
@@ -162,18 +139,32 @@ export class PeopleService implements PeopleControl {
   remove(name: string): Promise<PersonChange> {
     return this.exclusive(async () => {
       const person = this.require(name);
-      if (this.store.get(name)) await this.publish(galleryTombstone(name));
+      if (this.store.get(name)) await this.writer.update(() => [{ kind: "delete", name }]);
       if (this.pending.delete(name)) this.emit();
       this.options.log(`people: deleted "${name}"; gallery version ${this.store.version}`);
       return { person, version: this.store.version };
     });
   }
 
+  /** Waits for the change in progress; the gallery is its owner's to stop. */
   async stop(): Promise<void> {
+    this.unsubscribe();
     await this.queue.catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
-    await this.store.stop();
+  }
+
+  private galleryChanged(change: GalleryReaderChange): void {
+    if (change.initial) return;
+    for (const name of [...change.upserted, ...change.deleted]) if (this.store.get(name)) this.pending.delete(name);
+    this.emit();
+  }
+
+  /** Embeddings of different recognizer families do not compare. */
+  private assertComparable(existing: HeldIdentity | undefined, recognizer: RecognizerStamp): void {
+    if (existing && (existing.recognizer.family !== recognizer.family || existing.recognizer.embeddingSize !== recognizer.embeddingSize))
+      throw new ControlError(
+        "conflict",
+        `person "${existing.name}" was enrolled with ${existing.recognizer.modelId} (${existing.recognizer.family}) but the coordinator runs ${recognizer.modelId}: delete and re-enroll`,
+      );
   }
 
   private view(name: string): PersonView | undefined {
@@ -202,17 +193,6 @@ export class PeopleService implements PeopleControl {
     } catch (error) {
       this.options.log(`people: change listener failed: ${(error as Error).message}`);
     }
-  }
-
-  /** Sends one record (acks=all) and waits until the store has read it back, so the answer shows it. */
-  private async publish(message: { key: string; value: string | null }): Promise<void> {
-    if (!this.producer) throw new Error("people service is stopped");
-    const [sent] = await this.producer.send({ topic: this.topic, acks: -1, messages: [message] });
-    if (!sent) return;
-    const offset = Number(sent.baseOffset ?? sent.offset ?? -1);
-    if (offset < 0) return;
-    if (!(await this.store.waitFor(sent.partition, offset, READ_BACK_MS)))
-      this.options.log(`people: ${this.topic}[${sent.partition}]@${offset} not read back within ${READ_BACK_MS / 1000} s`);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

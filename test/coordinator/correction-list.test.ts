@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CorrectionService } from "../../coordinator/corrections/correction-service.js";
-import { kafkaConnectionSchema } from "../../kafka/connection-config.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent } from "../../protocol/event.js";
 
 function event(n: number, camera: string, type: RecognitionEvent["type"], identity: string): RecognitionEvent {
@@ -21,8 +20,7 @@ function event(n: number, camera: string, type: RecognitionEvent["type"], identi
 
 test("list: newest first, by camera and by person, at most limit; person_left is not kept; the oldest go past capacity", () => {
   const service = new CorrectionService({
-    gallery: { get: () => undefined, version: 0 },
-    connection: kafkaConnectionSchema.parse({ brokers: ["127.0.0.1:9"] }),
+    writer: { update: () => Promise.reject(new Error("this test writes nothing to the gallery")) },
     capacity: 4,
   });
   const ids = [

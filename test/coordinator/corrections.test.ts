@@ -4,10 +4,10 @@
  *
  * - the agent's FrameProcessor names Lin-Manuel Miranda "obama" (a lenient threshold, 0.13: the kind of
  *   false match an operator corrects) and its person_seen event carries the crop, embedding and model;
- * - "not obama" puts that face in Obama's reject set on facefleet.gallery; an agent's GalleryFollower
- *   reading the topic now answers Unknown for Lin's face, and still "obama" for Obama's other photos
+ * - "not obama" puts that face in Obama's reject set on facefleet.gallery; an agent's gallery (a GalleryReader
+ *   and its MatchingGallery) reading the topic now answers Unknown for Lin's face, and still "obama" for Obama's other photos
  *   (obama-720p.jpg among them, which lies within the threshold of Lin's reject);
- * - "it is lin" creates Lin with that face; the follower names Lin;
+ * - "it is lin" creates Lin with that face; the agent's gallery names Lin;
  * - unknown-person alerts: only for cameras toggled on; the crop is kept and served; purged after the
  *   retention (a clock passed in); the toggle survives a restart;
  * - the HTTP routes (with startApiServer and the fake CoordinatorControl): 200s, 400 naming the field, 404, 409, 401.
@@ -20,14 +20,16 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { trackSettingsSchema } from "../../agent/config.js";
 import { FrameProcessor, type GalleryView } from "../../agent/worker/frame-processor.js";
-import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { Trackers } from "../../agent/worker/tracker.js";
 import { eventRoutes } from "../../coordinator/api/routes-events.js";
 import { type ApiServer, startApiServer } from "../../coordinator/api/server.js";
 import { type Corrections, startCorrections } from "../../coordinator/corrections/corrections.js";
 import { UnknownAlerts } from "../../coordinator/corrections/unknown-alerts.js";
+import { GalleryReader } from "../../gallery/gallery-reader.js";
+import { MatchingGallery } from "../../gallery/matching-gallery.js";
+import { type OpenGallery, openGallery } from "../../gallery/open-gallery.js";
+import { publishIdentities } from "../../gallery/publish-identities.js";
 import { type KafkaConnection, kafkaConnectionSchema } from "../../kafka/connection-config.js";
-import { publishIdentities } from "../../kafka/gallery-publish.js";
 import type { UnknownAlert } from "../../protocol/api.js";
 import { correctionResultSchema, eventId, eventListSchema, unknownAlertsViewSchema } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
@@ -46,7 +48,9 @@ let broker: TestBroker;
 let connection: KafkaConnection;
 let pipeline: RecognitionPipeline;
 let corrections: Corrections;
-let follower: GalleryFollower;
+let coordinatorGallery: OpenGallery;
+let agentReader: GalleryReader;
+let agentGallery: MatchingGallery;
 let api: ApiServer;
 let stateDir: string;
 let clock = Date.now();
@@ -123,23 +127,19 @@ before(async () => {
   stranger = bidenEvents.find((e) => e.type === "unknown_person") as RecognitionEvent;
 
   stateDir = await mkdtemp(join(tmpdir(), "facefleet-corrections-"));
+  coordinatorGallery = await openGallery({ kafka: broker.kafka, clientName: "coordinator-gallery" });
   corrections = await startCorrections({
-    kafka: broker.kafka,
-    connection,
+    writer: coordinatorGallery.writer,
     stateDir,
     retentionHours: 1,
     purgeIntervalMs: 3_600_000,
     now: () => clock,
     onAlert: (alert) => alerts.push(alert),
   });
-  follower = new GalleryFollower({
-    kafka: broker.kafka,
-    topic: topics.gallery,
-    agentId: "agent-check",
-    recognizer: pipeline.recognizer,
-    threshold: THRESHOLD,
-  });
-  await follower.start(60_000);
+  // An agent's gallery: its own reader of the topic, matched with this recognizer.
+  agentReader = new GalleryReader({ kafka: broker.kafka, topic: topics.gallery, clientName: "gallery-agent-check" });
+  agentGallery = new MatchingGallery({ reader: agentReader, recognizer: pipeline.recognizer, threshold: THRESHOLD });
+  await agentReader.start(60_000);
   api = await startApiServer({
     control: new FakeControl([{ id: "a", online: true }]),
     host: "127.0.0.1",
@@ -151,8 +151,9 @@ before(async () => {
 
 after(async () => {
   await api?.close();
-  await follower?.stop();
+  await agentReader?.stop();
   await corrections?.stop();
+  await coordinatorGallery?.stop();
   await broker?.stop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
@@ -177,7 +178,7 @@ test("the agent's announcement carries the representative face: crop, embedding,
   assert.ok(stranger?.crop && stranger.embedding, "unknown_person carries them too");
 });
 
-test("'not obama': Obama's record gets the reject; an agent's follower answers Unknown for that face, Obama for his photos", async () => {
+test("'not obama': Obama's record gets the reject; an agent's gallery answers Unknown for that face, Obama for his photos", async () => {
   corrections.observe(seen);
   const id = eventId(seen);
   const result = await corrections.control.correct(id, { notIdentity: "obama" });
@@ -195,14 +196,14 @@ test("'not obama': Obama's record gets the reject; an agent's follower answers U
     await collector.stop();
   }
 
-  await waitFor("the follower to read the reject", () => (follower.get("obama")?.rejects?.length ?? 0) === 1);
-  const matcher = follower.matcher;
+  await waitFor("the agent's reader to read the reject", () => (agentReader.get("obama")?.rejects?.length ?? 0) === 1);
+  const matcher = agentGallery.matcher;
   assert.equal(matcher.match(faceOf["lin-manuel-miranda.png"] as Float32Array).identity, UNKNOWN);
   for (const photo of ["obama.jpg", "obama2.jpg", "obama-720p.jpg"])
     assert.equal(matcher.match(faceOf[photo] as Float32Array).identity, "obama", photo);
 });
 
-test("'it is lin': Lin is created with the face; the reject of Obama is kept once; the follower names Lin", async () => {
+test("'it is lin': Lin is created with the face; the reject of Obama is kept once; the agent's gallery names Lin", async () => {
   const id = eventId(seen);
   const result = await corrections.control.correct(id, { identity: "lin" });
   assert.deepEqual(
@@ -212,12 +213,12 @@ test("'it is lin': Lin is created with the face; the reject of Obama is kept onc
       { name: "obama", embeddings: 1, rejects: 1 },
     ],
   );
-  await waitFor("the follower to read lin", () => follower.get("lin") !== undefined);
-  assert.equal(follower.get("lin")?.embeddings[0]?.source, `event:${id}`);
-  const lin = follower.matcher.match(faceOf["lin-manuel-miranda.png"] as Float32Array);
+  await waitFor("the agent's reader to read lin", () => agentReader.get("lin") !== undefined);
+  assert.equal(agentReader.get("lin")?.embeddings[0]?.source, `event:${id}`);
+  const lin = agentGallery.matcher.match(faceOf["lin-manuel-miranda.png"] as Float32Array);
   assert.equal(lin.identity, "lin");
   assert.ok("distance" in lin && lin.distance < 1e-3);
-  assert.equal(follower.matcher.match(faceOf["obama2.jpg"] as Float32Array).identity, "obama");
+  assert.equal(agentGallery.matcher.match(faceOf["obama2.jpg"] as Float32Array).identity, "obama");
 
   // Again: nothing is added twice (the face is recorded once per identity, by its event).
   const again = await corrections.control.correct(id, { identity: "lin" });

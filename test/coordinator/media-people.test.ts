@@ -1,19 +1,21 @@
 /**
  * The coordinator's live view and enrollment backends against a real broker and the real models:
  * AnnotatedFeed (facefleet.annotated → GET /api/cameras, latest.jpg, throttled frame notices) and
- * PeopleService (GET/POST/DELETE /api/people, photos → facefleet.gallery, read by the agents' GalleryFollower).
+ * PeopleService (GET/POST/DELETE /api/people, photos → facefleet.gallery through the coordinator's gallery, read by an
+ * agent's own GalleryReader).
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
-import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
 import { outputMessages } from "../../agent/worker/outputs.js";
 import { cameraRoutes } from "../../coordinator/api/routes-cameras.js";
 import { peopleRoutes } from "../../coordinator/api/routes-people.js";
 import { type ApiServer, startApiServer } from "../../coordinator/api/server.js";
 import { AnnotatedFeed } from "../../coordinator/media/annotated-feed.js";
 import { PeopleService } from "../../coordinator/people/people-service.js";
+import { GalleryReader } from "../../gallery/gallery-reader.js";
+import { type OpenGallery, openGallery } from "../../gallery/open-gallery.js";
 import type { StreamMessage } from "../../protocol/api.js";
 import type { Detection } from "../../protocol/detection.js";
 import { topics } from "../../protocol/topics.js";
@@ -29,7 +31,8 @@ let broker: TestBroker;
 let feed: AnnotatedFeed;
 let people: PeopleService;
 let api: ApiServer;
-let follower: GalleryFollower;
+let coordinatorGallery: OpenGallery;
+let follower: GalleryReader;
 const frameNotices: { camera: string; time: number }[] = [];
 const streamed: StreamMessage[] = [];
 const logs: string[] = [];
@@ -39,8 +42,9 @@ before(async () => {
   await createTopics(broker.kafka);
   const log = (line: string) => logs.push(line);
   feed = await AnnotatedFeed.start({ kafka: broker.kafka, log, onFrame: (camera, time) => frameNotices.push({ camera, time }) });
+  coordinatorGallery = await openGallery({ kafka: broker.kafka, clientName: "coordinator-gallery", log });
   people = await PeopleService.start({
-    kafka: broker.kafka,
+    gallery: coordinatorGallery,
     recognition: { executionProvider: "cpu", precision: "fp32", threads: 1 },
     log,
     onChange: (message) => streamed.push(message),
@@ -54,7 +58,7 @@ before(async () => {
     log,
   });
   // The agents' own follower: what a push must reach.
-  follower = new GalleryFollower({ kafka: broker.kafka, topic: topics.gallery, agentId: "test", recognizer: null, threshold: 0.4 });
+  follower = new GalleryReader({ kafka: broker.kafka, topic: topics.gallery, clientName: "gallery-test" });
   await follower.start(60_000);
 });
 
@@ -62,6 +66,7 @@ after(async () => {
   await api?.close();
   await follower?.stop();
   await people?.stop();
+  await coordinatorGallery?.stop();
   await feed?.stop();
   await broker?.stop();
 });

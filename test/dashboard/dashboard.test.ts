@@ -23,7 +23,7 @@ import { test } from "node:test";
 import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { GalleryFollower } from "../../agent/worker/gallery-follower.js";
+import { GalleryReader } from "../../gallery/gallery-reader.js";
 import { readPlanTopic } from "../../kafka/plan-topic.js";
 import type { EventView, UnknownAlertsView } from "../../protocol/api-events.js";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
@@ -463,7 +463,7 @@ test("dashboard in Chromium: an event corrected (a reject on facefleet.gallery);
   await page.locator(`[data-testid="person-${OBAMA}"][data-photos="1"]`).waitFor({ timeout: 120_000 });
   lap("enrolled");
 
-  const gallery = new GalleryFollower({ kafka, topic: topics.gallery, agentId: "dashboard-test", recognizer: null, threshold: 1 });
+  const gallery = new GalleryReader({ kafka, topic: topics.gallery, clientName: "dashboard-test" });
   await gallery.start(60_000);
   fleet.cleanup(() => gallery.stop());
   const frames = await FaceFrames.start(kafka, 500);
