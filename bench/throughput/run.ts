@@ -23,6 +23,8 @@ const DEFAULT_RECOGNIZERS = "sface-2021dec-opt,sface-2021dec-opt-int8,face-api-r
 const { values } = parseArgs({
   options: {
     recognizer: { type: "string", default: DEFAULT_RECOGNIZERS },
+    /** Also measure each recognizer with this many intra-op threads (one picture in flight). */
+    threads: { type: "string" },
     "report-only": { type: "boolean", default: false },
   },
 });
@@ -49,6 +51,7 @@ const env = {
   FACEFLEET_MODELS: process.env.FACEFLEET_MODELS ?? [".facefleet/models", join(sharedDir, "models")].join(delimiter),
 };
 
+const extraThreads = values.threads ? [Number(values.threads)] : [];
 const precisionOf = (recognizer: string) => (getRecognizer(recognizer).precision === "int8" ? "int8" : "fp32");
 
 function measure(recognizer: string, threads: number, set: string, concurrency = 1): Measurement {
@@ -89,18 +92,24 @@ function identifyHundred(recognizer: string): IdentifyRun {
   return { recognizer, precision, ...run };
 }
 
-function baselineSpeed(): Record<string, unknown> | null {
+/** face_recognition's speed on the same pictures; `repeats` passes over each set (its default is 3). */
+function baselineSpeed(repeats: number): Record<string, unknown> | null {
   const python = "bench/.venv/bin/python";
   if (!existsSync(python)) {
     process.stderr.write("baseline: bench/.venv missing (bash bench/baseline/setup.sh); using no baseline\n");
     return null;
   }
-  process.stderr.write("baseline: face_recognition speed on the same pictures\n");
-  execFileSync(python, ["bench/baseline/face_recognition_eval.py", "speed", "--out", "bench/results/baseline-speed.json"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  process.stderr.write(`baseline: face_recognition speed on the same pictures (${repeats} pass${repeats === 1 ? "" : "es"})\n`);
+  const args = ["speed", "--out", "bench/results/baseline-speed.json", "--repeats", String(repeats)];
+  execFileSync(python, ["bench/baseline/face_recognition_eval.py", ...args], { stdio: ["ignore", "ignore", "inherit"] });
   return JSON.parse(readFileSync("bench/results/baseline-speed.json", "utf8"));
 }
+
+type BaselineRates = { images: number | undefined; video: number | undefined };
+const ratesOf = (b: Record<string, unknown> | null): BaselineRates => {
+  const speed = b as { examples_images?: { images_per_s?: number }; video?: { images_per_s?: number } } | null;
+  return { images: speed?.examples_images?.images_per_s, video: speed?.video?.images_per_s };
+};
 
 type ThroughputResult = {
   generatedAt: string;
@@ -108,29 +117,40 @@ type ThroughputResult = {
   machine: ReturnType<typeof machineDescription> & { loadavgBefore: number[]; loadavgAfter: number[] };
   measurements: Measurement[];
   identify100: IdentifyRun[];
+  /** The baseline's run after facefleet's rows (its full JSON, also bench/results/baseline-speed.json)... */
   baseline: Record<string, unknown> | null;
+  /** ...and its pictures/s in a run before them: on a shared machine the load drifts, so ratios use both. */
+  baselineBefore?: BaselineRates;
 };
 
 /** Measures everything and saves throughput.json. */
 async function measureAll(recognizers: string[]): Promise<ThroughputResult> {
   const loadavgBefore = loadavg().map((v) => Number(v.toFixed(2)));
+  const commandOptions = [
+    ...(recognizers.join(",") === DEFAULT_RECOGNIZERS ? [] : ["--recognizer", recognizers.join(",")]),
+    ...(values.threads ? ["--threads", values.threads] : []),
+  ];
+  const baselineBefore = ratesOf(baselineSpeed(1));
   const measurements: Measurement[] = [];
   for (const set of ["images", "video"]) {
     for (const recognizer of recognizers) {
-      for (const threads of [1, 2]) measurements.push(measure(recognizer, threads, set));
-      // Two pictures in flight with one thread each: how a worker serving several cameras uses both cores.
+      measurements.push(measure(recognizer, 1, set));
+      // Two pictures in flight with one thread each: how a worker serving several cameras uses both cores. (Two
+      // threads inside one model were slower than one in every run on the shared 2-core machine: `--threads 2`.)
+      for (const threads of extraThreads) measurements.push(measure(recognizer, threads, set));
       measurements.push(measure(recognizer, 1, set, 2));
     }
   }
   const identify100 = recognizers.map(identifyHundred);
-  const baseline = baselineSpeed();
+  const baseline = baselineSpeed(1);
   const result: ThroughputResult = {
     generatedAt: new Date().toISOString(),
-    command: `npm run bench:throughput${recognizers.join(",") === DEFAULT_RECOGNIZERS ? "" : ` -- --recognizer ${recognizers.join(",")}`}`,
+    command: ["npm run bench:throughput", ...(commandOptions.length > 0 ? ["--", ...commandOptions] : [])].join(" "),
     machine: { ...machineDescription(), loadavgBefore, loadavgAfter: loadavg().map((v) => Number(v.toFixed(2))) },
     measurements,
     identify100,
     baseline,
+    baselineBefore,
   };
   await writeFileAtomic("bench/results/throughput.json", `${JSON.stringify(result, null, 2)}\n`);
   return result;
@@ -215,13 +235,21 @@ if (baseline) {
   } | null;
   const baseVerify = read("bench/results/baseline-lfw-verify.json");
   const baseIdentify = read("bench/results/baseline-lfw-identify.json");
-  const baseVideo = b.video?.images_per_s;
-  const baseImages = b.examples_images?.images_per_s;
+  // The mean of the runs before and after facefleet's rows (the load of a shared machine drifts in between).
+  const after = ratesOf(baseline);
+  const before = result.baselineBefore;
+  const mean = (x: number | undefined, y: number | undefined) => (x !== undefined && y !== undefined ? (x + y) / 2 : (y ?? x));
+  const baseVideo = mean(before?.video, after.video);
+  const baseImages = mean(before?.images, after.images);
+  const both = (x: number | undefined, y: number | undefined) =>
+    before
+      ? `${x?.toFixed(2) ?? "n/a"} before and ${y?.toFixed(2) ?? "n/a"} after facefleet's rows, mean ${mean(x, y)?.toFixed(2) ?? "n/a"}`
+      : (y?.toFixed(2) ?? "n/a");
   const ratio = (ours: number | undefined, theirs: number | undefined) => (ours && theirs ? `${(ours / theirs).toFixed(1)}x` : "n/a");
   lines.push(
     "## Against face_recognition 1.3.0 (dlib HOG + ResNet), same machine, same run",
     "",
-    `face_recognition runs one thread (bench/baseline/README.md): ${baseImages?.toFixed(2) ?? "n/a"} pictures/s on the images, ${baseVideo?.toFixed(2) ?? "n/a"} video frames/s, peak RSS ${b.peak_rss_mb ?? "n/a"} MB. "1 thread" is facefleet's row at 1 thread and 1 picture in flight (like for like); "best" its fastest row (2 in flight or 2 threads use both cores). Accuracy from bench/results/accuracy.md${accuracy ? ` (${accuracy.generatedAt.slice(0, 10)})` : ""}: LFW verification (4-fold protocol) and open-set identification on LFW dev at each one's default threshold (enrolled probes named right / strangers rejected). Goal: ≥ 10x the video frames/s at higher accuracy.`,
+    `face_recognition runs one thread (bench/baseline/README.md): ${both(before?.images, after.images)} pictures/s on the images; ${both(before?.video, after.video)} video frames/s; peak RSS ${b.peak_rss_mb ?? "n/a"} MB. Ratios are against the mean. "1 thread" is facefleet's row at 1 thread and 1 picture in flight (like for like); "best" its fastest row (2 in flight or 2 threads use both cores). Accuracy from bench/results/accuracy.md${accuracy ? ` (${accuracy.generatedAt.slice(0, 10)})` : ""}: LFW verification (4-fold protocol) and open-set identification on LFW dev at each one's default threshold (enrolled probes named right / strangers rejected). Goal: ≥ 10x the video frames/s at higher accuracy.`,
     "",
     "| pipeline | video frames/s, 1 thread (ratio) | video frames/s, best (ratio) | images/s, best (ratio) | LFW verification | open-set: named / strangers rejected |",
     "|---|---|---|---|---|---|",
@@ -242,7 +270,7 @@ if (baseline) {
     const theirs = (b.video.faces_detected / b.video.images) * baseVideo;
     lines.push(
       "",
-      `On the video, YuNet finds ${ourVideo.faces} faces in ${ourVideo.pictures} frames where dlib's HOG finds ${b.video.faces_detected} in ${b.video.images} (${b.video.images / ourVideo.pictures} passes; turned and small faces), and facefleet embeds and matches every one: faces named per second with ${ourVideo.recognizer} at 1 thread ${ours.toFixed(1)} vs ${theirs.toFixed(1)}, ${(ours / theirs).toFixed(1)}x.`,
+      `On the video, YuNet finds ${ourVideo.faces} faces in ${ourVideo.pictures} frames where dlib's HOG finds ${b.video.faces_detected} in ${b.video.images} (${b.video.images / ourVideo.pictures === 1 ? "one pass" : `${b.video.images / ourVideo.pictures} passes`}; turned and small faces), and facefleet embeds and matches every one: faces named per second with ${ourVideo.recognizer} at 1 thread ${ours.toFixed(1)} vs ${theirs.toFixed(1)}, ${(ours / theirs).toFixed(1)}x.`,
     );
   }
   lines.push("", "Baseline details: bench/results/baseline-speed.json.", "");
