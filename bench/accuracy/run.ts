@@ -6,23 +6,34 @@
  *    with nearest-neighbour distance and with the logistic-regression classifier: at the threshold that fits the
  *    gallery's size (recognition/gallery-threshold.ts, the manifest's false-match calibration, target 1 %), at the
  *    manifest's fixed threshold, at the best fixed threshold, and along the calibrated false-match rates;
- *  - closed-set rank-1 (no threshold).
+ *  - closed-set rank-1 (no threshold);
+ *  - enrollment refusals: the LFW gallery pictures `facefleet enroll` refuses with this pipeline, and why
+ *    (bench/support/enrollment-refusals.ts, as bench:enrollment counts them);
+ *  - no-face false positives: detections on the no-face set (testing/noface-set.ts) before and after the
+ *    plausibility check.
+ * A recognizer whose model file is missing (MobileFaceNet is an opt-in build: npm run models:build:mobilefacenet) is
+ * skipped with the reason printed and recorded.
  * Writes bench/results/accuracy.json; bench/accuracy/report.ts turns it and the baseline into bench/results/accuracy.md.
  * Run `npm run bench:calibrate` first after a change of model (it writes the calibration this bench reads).
  *
- *   npm run bench:accuracy [-- --recognizer face-api-resnet-v1,sface-2021dec-opt --threads 1]
+ *   npm run bench:accuracy [-- --recognizer face-api-resnet-v1,sface-2021dec-opt --threads 1] [--out FILE]
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { getRecognizer } from "../../models/manifest.js";
+import { modelDirs } from "../../models/model-dirs.js";
+import { findModelFile } from "../../models/verify-file.js";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression } from "../../recognition/classifier.js";
 import { emptyGallery, type Identity, upsertIdentities } from "../../recognition/gallery.js";
 import { countMatchableIdentities, DEFAULT_FALSE_ACCEPT_RATE, galleryThreshold } from "../../recognition/gallery-threshold.js";
 import { type FaceMatcher, GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { nofacePictures } from "../../testing/noface-set.js";
+import { countEnrollmentRefusals } from "../support/enrollment-refusals.js";
 import { machineDescription } from "../support/machine.js";
+import { countNofaceDetections } from "../support/noface-detections.js";
 import { examplesDir, knnTestLabels, lfwGallery, lfwPairs, lfwProbes, useBenchModels } from "../support/shared-data.js";
 import { type CachedFace, FaceCache } from "./face-cache.js";
 import { modelTag, openLfwFaces } from "./lfw-faces.js";
@@ -31,7 +42,10 @@ import { accuracyAt, bestThreshold, crossValidatedVerification, type ScoredPair 
 useBenchModels();
 const { values } = parseArgs({
   options: {
-    recognizer: { type: "string", default: "face-api-resnet-v1,face-api-resnet-v1-int8,sface-2021dec-opt,sface-2021dec-opt-int8" },
+    recognizer: {
+      type: "string",
+      default: "sface-2021dec-opt,sface-2021dec-opt-int8,mobilefacenet-human-3.0.4,face-api-resnet-v1,face-api-resnet-v1-int8",
+    },
     threads: { type: "string", default: "1" },
     out: { type: "string", default: "bench/results/accuracy.json" },
   },
@@ -225,6 +239,12 @@ async function evaluate(recognizerId: string) {
   const knnDistance = await knnScore(new GalleryMatcher(knnGallery, knnThreshold));
   const knnClassifierScore = await knnScore(new ClassifierMatcher(knnClassifier, bestConfidence.threshold));
   await cache.save();
+
+  // --- enrollment refusals and no-face false positives, with the enroll command's detection settings ---
+  process.stderr.write(`${label}: enrolling the ${galleryRows.length} LFW gallery pictures as facefleet enroll does\n`);
+  const enrollmentRefusals = await countEnrollmentRefusals(pipeline, galleryRows);
+  process.stderr.write(`${label}: the no-face set\n`);
+  const nofaceDetections = await countNofaceDetections(pipeline, nofacePictures());
   return {
     recognizer: recognizerId,
     precision,
@@ -252,6 +272,8 @@ async function evaluate(recognizerId: string) {
       /** 1:1, at the threshold of a one-identity gallery (false accept 1 %). */
       accuracyAtOneToOneThreshold: accuracyAt(scored, galleryThreshold(model, 1, DEFAULT_FALSE_ACCEPT_RATE).threshold),
     },
+    enrollmentRefusals,
+    nofaceDetections,
     lfwIdentification: {
       galleryPictures: galleryRows.length,
       galleryDetectionFailures: galleryFailures,
@@ -272,12 +294,31 @@ async function evaluate(recognizerId: string) {
 }
 
 const results = [];
-for (const id of recognizerIds) results.push(await evaluate(id));
+const skipped: { recognizer: string; reason: string }[] = [];
+for (const id of recognizerIds) {
+  const model = getRecognizer(id);
+  const dirs = modelDirs();
+  if (!findModelFile(model, dirs)) {
+    const reason = `${model.file} not found in ${dirs.join(", ")}${model.source.kind === "build" ? ` (built by ${model.source.command})` : ""}`;
+    process.stderr.write(`skipping ${id}: ${reason}\n`);
+    skipped.push({ recognizer: id, reason });
+    continue;
+  }
+  try {
+    results.push(await evaluate(id));
+  } catch (error) {
+    // One recognizer that cannot load (a model file replaced under a running benchmark) leaves the others' rows.
+    const reason = `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
+    process.stderr.write(`skipping ${id}: ${reason}\n`);
+    skipped.push({ recognizer: id, reason });
+  }
+}
 const report = {
   generatedAt: new Date().toISOString(),
   command: `npm run bench:accuracy -- --recognizer ${recognizerIds.join(",")} --threads ${threads}`,
   machine: machineDescription(),
   results,
+  skipped,
 };
 await writeFileAtomic(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`wrote ${values.out}\n`);

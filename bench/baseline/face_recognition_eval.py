@@ -8,7 +8,9 @@ on the shared data and writes one JSON file (atomically) for the project's bench
   lfw-verify    LFW pairs (4 folds): accuracy at L2 <= 0.6 and LFW-protocol (leave-one-fold-out threshold)
   lfw-identify  LFW gallery/probes: open-set 1:N identification at L2 <= 0.6
   speed         per-stage latency (decode/detect/embed/match) on the example images and the Hamilton clip
-  all           the four above, each in its own child process (so peak RSS of `speed` is clean)
+  enrollment    LFW gallery pictures the knn example's enrolment rule (exactly one HOG face) refuses, and why
+  noface        HOG detections on the no-face set (test/fixtures/noface-set, fetched into .facefleet/noface-set)
+  all           the six above, each in its own child process (so peak RSS of `speed` is clean)
 
 Run:  bash bench/baseline/setup.sh && bench/.venv/bin/python bench/baseline/face_recognition_eval.py all
 """
@@ -48,6 +50,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_CACHE = REPO / "bench" / ".cache" / "baseline-descriptors.jsonl"
+NOFACE_SPEC = REPO / "test" / "fixtures" / "noface-set" / "noface-set.json"
+NOFACE_PICTURES = REPO / ".facefleet" / "noface-set" / "pictures"
 RESULTS = REPO / "bench" / "results"
 
 TOLERANCE = 0.6          # face_recognition's default compare_faces tolerance (L2 distance <= 0.6 -> same person)
@@ -786,6 +790,67 @@ def cmd_speed(args) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------------------------- enrolment, no-face
+
+def hog_locations(image: Path) -> list:
+    img = face_recognition.load_image_file(str(image))
+    return face_recognition.face_locations(img, number_of_times_to_upsample=UPSAMPLE, model=DETECT_MODEL)
+
+
+def cmd_enrollment(args) -> dict:
+    """The LFW gallery through the knn example's enrolment rule: a picture is enrolled when HOG finds exactly one face."""
+    base = Path(args.shared) / "lfw_dev"
+    rows = read_tsv(base / "gallery.tsv")
+    t0 = time.perf_counter()
+    prog = Progress("enrollment", len(rows))
+    reasons: dict[str, int] = {}
+    refused = []
+    for r in rows:
+        n = len(hog_locations(base / r["image"]))
+        if n != 1:
+            reason = "no face found" if n == 0 else "several faces"
+            reasons[reason] = reasons.get(reason, 0) + 1
+            refused.append({"image": r["image"], "faces_detected": n})
+        prog.step()
+    out = header("enrollment", args)
+    out.update({
+        "task": "LFW dev gallery.tsv: enrol a picture when HOG finds exactly one face (face_recognition's knn example, "
+                "'not suitable for training'), else refuse it",
+        "pictures": len(rows), "accepted": len(rows) - len(refused), "refused": len(refused), "reasons": reasons,
+        "refused_pictures": refused,
+        "elapsed_s": round(time.perf_counter() - t0, 2),
+    })
+    write_json_atomic(Path(args.out), out)
+    print(f"enrollment: {len(refused)} of {len(rows)} gallery pictures refused ({reasons}) -> {args.out}")
+    return out
+
+
+def cmd_noface(args) -> dict:
+    """HOG detections on the no-face pictures (none shows a human face, so every detection is a false positive)."""
+    spec = json.loads(NOFACE_SPEC.read_text())
+    pictures = [Path(args.pictures) / p["name"] for p in spec["pictures"]]
+    missing = [p.name for p in pictures if not p.exists()]
+    if missing:
+        raise SystemExit(f"{args.pictures}: {', '.join(missing)} missing; run scripts/fetch-noface-set.py")
+    t0 = time.perf_counter()
+    per_picture = []
+    for p in pictures:
+        locs = hog_locations(p)
+        per_picture.append({"picture": p.name, "detections": len(locs), "boxes_trbl": [list(map(int, l)) for l in locs]})
+    detections = sum(p["detections"] for p in per_picture)
+    out = header("noface", args)
+    out.update({
+        "task": "HOG face_locations (upsample 1) on the no-face set (test/fixtures/noface-set/noface-set.json)",
+        "pictures": len(pictures), "detections": detections,
+        "pictures_with_face": sum(1 for p in per_picture if p["detections"] > 0),
+        "per_picture": per_picture,
+        "elapsed_s": round(time.perf_counter() - t0, 2),
+    })
+    write_json_atomic(Path(args.out), out)
+    print(f"noface: {detections} detections in {out['pictures_with_face']} of {len(pictures)} pictures -> {args.out}")
+    return out
+
+
 # ----------------------------------------------------------------------------------------------- main
 
 def cmd_all(args) -> int:
@@ -797,6 +862,8 @@ def cmd_all(args) -> int:
         ["lfw-identify", "--out", str(args.results / "baseline-lfw-identify.json")],
         ["speed", "--out", str(args.results / "baseline-speed.json"), "--fps", str(args.fps),
          "--repeats", str(args.repeats)],
+        ["enrollment", "--out", str(args.results / "baseline-enrollment.json")],
+        ["noface", "--out", str(args.results / "baseline-noface.json")],
     ]
     for job in jobs:
         t0 = time.perf_counter()
@@ -817,10 +884,13 @@ def main(argv=None) -> int:
         p.add_argument("--no-cache", action="store_true", help="do not read or write the descriptor cache")
 
     for name, default in (("knn", "baseline-knn.json"), ("lfw-verify", "baseline-lfw-verify.json"),
-                          ("lfw-identify", "baseline-lfw-identify.json"), ("speed", "baseline-speed.json")):
+                          ("lfw-identify", "baseline-lfw-identify.json"), ("speed", "baseline-speed.json"),
+                          ("enrollment", "baseline-enrollment.json"), ("noface", "baseline-noface.json")):
         p = sub.add_parser(name)
         common(p)
         p.add_argument("--out", default=str(RESULTS / default))
+        if name == "noface":
+            p.add_argument("--pictures", default=str(NOFACE_PICTURES), help=f"the no-face pictures (default {NOFACE_PICTURES})")
         if name == "speed":
             p.add_argument("--fps", type=float, default=10.0, help="video frame extraction rate (default 10)")
             p.add_argument("--repeats", type=int, default=3, help="passes over each set (default 3)")
@@ -833,7 +903,8 @@ def main(argv=None) -> int:
 
     if args.cmd == "all":
         return cmd_all(args)
-    {"knn": cmd_knn, "lfw-verify": cmd_lfw_verify, "lfw-identify": cmd_lfw_identify, "speed": cmd_speed}[args.cmd](args)
+    {"knn": cmd_knn, "lfw-verify": cmd_lfw_verify, "lfw-identify": cmd_lfw_identify, "speed": cmd_speed,
+     "enrollment": cmd_enrollment, "noface": cmd_noface}[args.cmd](args)
     return 0
 
 

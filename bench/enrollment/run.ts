@@ -18,10 +18,11 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
-import { chooseEnrollmentFace, DEFAULT_DOMINANT_FACE_RULE, type EnrollmentRefusal } from "../../recognition/dominant-face.js";
+import { chooseEnrollmentFace, DEFAULT_DOMINANT_FACE_RULE } from "../../recognition/dominant-face.js";
 import { DEFAULT_QUALITY_LIMITS, faceQuality } from "../../recognition/face-quality.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { type AnalysedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
+import { REFUSAL_TEXT } from "../support/enrollment-refusals.js";
 import { machineDescription } from "../support/machine.js";
 import { examplesDir, lfwGallery, lfwProbes, useBenchModels } from "../support/shared-data.js";
 
@@ -98,13 +99,6 @@ const before = (p: Picture): Outcome => {
   if (p.faces.length > 1) return { accepted: false, reason: "several faces" };
   if (!face.embedding) return { accepted: false, reason: "too small to recognise" };
   return { accepted: true, reason: "" };
-};
-const REFUSAL_TEXT: Record<EnrollmentRefusal, string> = {
-  "no-face": "no face found",
-  ambiguous: "several faces, none clearly the subject",
-  "too-small": "face too small",
-  blurred: "face blurred",
-  turned: "face turned",
 };
 function after(p: Picture, rule = DEFAULT_DOMINANT_FACE_RULE) {
   const image = images.get(p.path) ?? { data: new Uint8Array(3), width: p.width, height: p.height };

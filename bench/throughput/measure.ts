@@ -1,7 +1,8 @@
 /**
  * One throughput measurement in its own process (so peak RSS is its own): runs the recognition pipeline
- * with one precision and thread count over a set of pictures and prints one JSON line.
- *   node dist/bench/throughput/measure.js --precision int8 --threads 1 --set images|video
+ * with one recognizer, precision and thread count over a set of pictures and prints one JSON line.
+ *   node dist/bench/throughput/measure.js --precision int8 --threads 1 --set images|video [--recognizer ID]
+ * Without --recognizer, the manifest's default recognizer for the precision.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     threads: { type: "string", default: "1" },
     set: { type: "string", default: "images" },
     detector: { type: "string" },
+    /** A recognizer id of models/manifest.json; its precision should match --precision. */
+    recognizer: { type: "string" },
     /** Pictures in flight at once (a worker serving several cameras keeps several frames going). */
     concurrency: { type: "string", default: "1" },
   },
@@ -45,13 +48,14 @@ const pipeline = await RecognitionPipeline.load({
   threads: Number(values.threads),
   executionProvider: "cpu",
   detector: values.detector,
+  recognizer: values.recognizer,
 });
 // A gallery of 100 people so matching costs what a small deployment's would.
 const gallery = upsertIdentities(
   emptyGallery(pipeline.recognizer),
   Array.from({ length: 100 }, (_, i) => ({
     name: `person-${i}`,
-    embeddings: [{ vector: Float32Array.from({ length: 128 }, (_, j) => Math.sin(i * 131 + j)), source: "" }],
+    embeddings: [{ vector: Float32Array.from({ length: pipeline.recognizer.embeddingSize }, (_, j) => Math.sin(i * 131 + j)), source: "" }],
   })),
 );
 const matcher = new GalleryMatcher(gallery, 0.5);
@@ -98,6 +102,7 @@ const summary = Object.fromEntries(
 );
 process.stdout.write(
   `${JSON.stringify({
+    recognizer: pipeline.recognizer.modelId,
     precision: values.precision,
     threads: Number(values.threads),
     concurrency: Number(values.concurrency),
