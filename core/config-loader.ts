@@ -73,9 +73,27 @@ export function sourceOf(path: string, sources: readonly FieldSource[]): string 
   return best?.[1];
 }
 
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+
+/**
+ * The problem to report: the first issue, and inside a union that no option matched (`mqtt`: embedded or
+ * external) the issue of the option that got furthest (the longest path), so the line names the real field.
+ */
+export function reportedIssue(issues: readonly Issue[]): { path: PropertyKey[]; message: string } | undefined {
+  const issue = issues[0];
+  if (!issue) return undefined;
+  if (issue.code !== "invalid_union" || !issue.errors?.length) return issue;
+  let best: { path: PropertyKey[]; message: string } | undefined;
+  for (const option of issue.errors) {
+    const inner = reportedIssue(option);
+    if (inner && (!best || inner.path.length > best.path.length)) best = inner;
+  }
+  return best && best.path.length > 0 ? { path: [...issue.path, ...best.path], message: best.message } : issue;
+}
+
 /** The first problem of a failed parse as one line: `<origin>: <path>: <message>[ (from <source>)]`. */
 export function describeConfigIssue(error: z.ZodError, options: ParseConfigOptions): string {
-  const issue = error.issues[0];
+  const issue = reportedIssue(error.issues as unknown as Issue[]);
   if (!issue) return `${options.origin}: invalid value`;
   const path = issue.path.length > 0 ? issue.path.map(String).join(".") : "(root)";
   const source = sourceOf(path, options.sources ?? []);
