@@ -150,8 +150,8 @@ export const agentConfigSchema = z
   .strictObject({
     /** The JSON Schema an editor checks the file with (config/schema/agent.schema.json); ignored by the agent. */
     $schema: z.string().optional(),
-    agentId: agentIdSchema,
-    kafka: kafkaConnectionSchema.prefault({}),
+    agentId: agentIdSchema.describe("The agent's id: MQTT topics, health reports, the Kafka client id facefleet-agent-<id>."),
+    kafka: kafkaConnectionSchema.prefault({}).describe("How the agent reaches Kafka: brokers, clientId, ssl, sasl."),
     roles: z
       .strictObject({
         capture: z
@@ -167,13 +167,17 @@ export const agentConfigSchema = z
           }),
         inference: z.boolean().default(true),
       })
-      .prefault({}),
-    capture: captureSettingsSchema.prefault({}),
-    recognition: z.strictObject(recognitionSettingsSchema.shape).prefault({}),
-    gallery: gallerySourceSchema.prefault({}),
-    worker: workerSettingsSchema.prefault({}),
+      .prefault({})
+      .describe("capture: the cameras this agent sends to facefleet.frames; inference: consume facefleet.frames."),
+    capture: captureSettingsSchema.prefault({}).describe("How the capture role runs its cameras: state folder, queue, restarts."),
+    recognition: z
+      .strictObject(recognitionSettingsSchema.shape)
+      .prefault({})
+      .describe("The recognition pipeline: models, execution provider, precision, threads, face size limits."),
+    gallery: gallerySourceSchema.prefault({}).describe("The compacted topic the enrolled identities are read from."),
+    worker: workerSettingsSchema.prefault({}).describe("The inference worker: consumer group, assignment, thresholds, tracking."),
     /** Health reports and coordinator commands over MQTT (agent/health/mqtt-settings.ts); absent: no MQTT. */
-    mqtt: agentMqttSettingsSchema.optional(),
+    mqtt: agentMqttSettingsSchema.optional().describe("Health reports and coordinator commands over MQTT; absent: no MQTT."),
   })
   .refine((c) => c.roles.inference || c.roles.capture.length > 0, {
     message: "the agent has no role: set roles.inference or list cameras in roles.capture",

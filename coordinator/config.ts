@@ -33,14 +33,15 @@ const embeddedBrokerSchema = embeddedBrokerConfigSchema.extend({
 export const coordinatorConfigSchema = z.strictObject({
   /** The JSON Schema an editor checks the file with (config/schema/coordinator.schema.json); ignored. */
   $schema: z.string().optional(),
-  kafka: kafkaConnectionSchema.prefault({ clientId: "facefleet-coordinator" }),
+  kafka: kafkaConnectionSchema.prefault({ clientId: "facefleet-coordinator" }).describe("How the coordinator reaches Kafka."),
   /**
    * `{ "embedded": {…} }` (default; fields of coordinator/mqtt/broker-config.ts, validated with the rest of
    * the file, its stateDir defaults to the coordinator's) or `{ "external": { "url": … } }`.
    */
   mqtt: z
     .union([z.strictObject({ embedded: embeddedBrokerSchema.prefault({}) }), z.strictObject({ external: externalBrokerSchema })])
-    .prefault({ embedded: {} }),
+    .prefault({ embedded: {} })
+    .describe('The MQTT broker the agents report to: {"embedded": {host, port, username, password, tls}} or {"external": {url, …}}.'),
   http: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
@@ -53,9 +54,14 @@ export const coordinatorConfigSchema = z.strictObject({
       /** Built dashboard to serve at /; default: dashboard/dist of the package when it exists. */
       staticDir: z.string().min(1).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("The REST/WebSocket API and the dashboard: host, port, token, password."),
   /** Generated credentials, the API token, the planner's state and the MQTT retained messages. */
-  stateDir: z.string().min(1).default(".facefleet/coordinator"),
+  stateDir: z
+    .string()
+    .min(1)
+    .default(".facefleet/coordinator")
+    .describe("Generated credentials, the API token, the planner's state and the MQTT retained messages."),
   /** The topic whose partitions are planned, and the consumer group whose lag is measured. */
   framesTopic: z.string().min(1).default(topics.frames),
   workerGroupId: z.string().min(1).default("facefleet-inference"),

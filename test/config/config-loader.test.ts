@@ -12,6 +12,8 @@ import { parseCameraList, parseCameraShorthand } from "../../agent/capture/camer
 import { loadAgentConfig } from "../../agent/config.js";
 import { loadCoordinatorConfig } from "../../coordinator/config.js";
 import { applyOverrides } from "../../core/config-loader.js";
+import { agentConfigFromEnv } from "../../deploy/env-config.js";
+import { planFirstBoot } from "../../deploy/image/first-boot-config.js";
 import { runCli } from "../support/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "facefleet-config-loader-"));
@@ -99,6 +101,18 @@ test("the camera shorthand: ID=SOURCE, a bare source named after the agent, a qu
     parseCameraList("door=/dev/video0; /dev/video2\nyard=rtsp://h/x?a=b;", "pi").map((c) => c.camera),
     ["door", "pi-video2", "yard"],
   );
+});
+
+test("FACEFLEET_CAMERAS and facefleet.yaml's agent.cameras read the same shorthand into the same cameras", () => {
+  const env = agentConfigFromEnv({ FACEFLEET_AGENT_ID: "pi", FACEFLEET_CAMERAS: "door=/dev/video0; /dev/video2" });
+  const plan = planFirstBoot({ agent: { id: "pi", cameras: ["door=/dev/video0", "/dev/video2"] }, kafka: { brokers: "hub:9092" } }, {});
+  const agentJson = JSON.parse(plan.files.find((f) => f.path === "etc/facefleet/agent.json")?.content ?? "{}");
+  const expected = [
+    { camera: "door", source: "/dev/video0" },
+    { camera: "pi-video2", source: "/dev/video2" },
+  ];
+  assert.deepEqual((env.roles as { capture: unknown }).capture, expected);
+  assert.deepEqual(agentJson.roles.capture, expected);
 });
 
 test("facefleet agent: --brokers and --camera override the file, and an error names the option", async () => {
