@@ -1,8 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { FacefleetError, UsageError } from "../core/errors.js";
-import { formatZodIssue } from "../core/format-issue.js";
-import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
+import { kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
@@ -11,7 +9,8 @@ import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
 import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
 
 /**
- * The agent's config file (JSON), `facefleet agent --config FILE`. Example:
+ * The agent's config file (JSON, or YAML when it ends in .yaml / .yml), `facefleet agent --config FILE`,
+ * read through core/config-loader.ts; its JSON Schema is config/schema/agent.schema.json. Example:
  *
  * {
  *   "agentId": "jetson-01",
@@ -144,10 +143,15 @@ export const gallerySourceSchema = z.strictObject({
   loadTimeoutMs: z.number().int().positive().default(60_000),
 });
 
+/** The agent's id: MQTT topics, the health report, the Kafka client id (`facefleet-agent-<id>`). */
+export const agentIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits, '.', '_' or '-'");
+
 export const agentConfigSchema = z
   .strictObject({
-    agentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits, '.', '_' or '-'"),
-    kafka: kafkaConnectionSchema.prefault({}),
+    /** The JSON Schema an editor checks the file with (config/schema/agent.schema.json); ignored by the agent. */
+    $schema: z.string().optional(),
+    agentId: agentIdSchema.describe("The agent's id: MQTT topics, health reports, the Kafka client id facefleet-agent-<id>."),
+    kafka: kafkaConnectionSchema.prefault({}).describe("How the agent reaches Kafka: brokers, clientId, ssl, sasl."),
     roles: z
       .strictObject({
         capture: z
@@ -163,13 +167,17 @@ export const agentConfigSchema = z
           }),
         inference: z.boolean().default(true),
       })
-      .prefault({}),
-    capture: captureSettingsSchema.prefault({}),
-    recognition: recognitionSettingsSchema.prefault({}),
-    gallery: gallerySourceSchema.prefault({}),
-    worker: workerSettingsSchema.prefault({}),
+      .prefault({})
+      .describe("capture: the cameras this agent sends to facefleet.frames; inference: consume facefleet.frames."),
+    capture: captureSettingsSchema.prefault({}).describe("How the capture role runs its cameras: state folder, queue, restarts."),
+    recognition: z
+      .strictObject(recognitionSettingsSchema.shape)
+      .prefault({})
+      .describe("The recognition pipeline: models, execution provider, precision, threads, face size limits."),
+    gallery: gallerySourceSchema.prefault({}).describe("The compacted topic the enrolled identities are read from."),
+    worker: workerSettingsSchema.prefault({}).describe("The inference worker: consumer group, assignment, thresholds, tracking."),
     /** Health reports and coordinator commands over MQTT (agent/health/mqtt-settings.ts); absent: no MQTT. */
-    mqtt: agentMqttSettingsSchema.optional(),
+    mqtt: agentMqttSettingsSchema.optional().describe("Health reports and coordinator commands over MQTT; absent: no MQTT."),
   })
   .refine((c) => c.roles.inference || c.roles.capture.length > 0, {
     message: "the agent has no role: set roles.inference or list cameras in roles.capture",
@@ -187,46 +195,26 @@ export type TrackSettings = AgentConfig["worker"]["track"];
 export type CaptureSource = z.output<typeof captureSourceSchema>;
 export type CaptureSettings = AgentConfig["capture"];
 
-/** Validates a config object; the error is one line naming the field (`worker.maxFrameAgeMs: …`). */
-export function parseAgentConfig(json: unknown, origin = "agent config"): AgentConfig {
-  const parsed = agentConfigSchema.safeParse(json);
-  if (!parsed.success) throw new FacefleetError(`${origin}: ${formatZodIssue(parsed.error)}`);
-  const config = parsed.data;
+/**
+ * Validates a config object; the error is one line naming the field (`worker.maxFrameAgeMs: …`), and
+ * what set it when `options.sources` lists it (core/config-loader.ts).
+ */
+export function parseAgentConfig(json: unknown, options: string | ParseConfigOptions = "agent config"): AgentConfig {
+  const config = parseConfig(agentConfigSchema, json, typeof options === "string" ? { origin: options } : options);
   // A client id that names the agent, unless the file chose one.
   const kafkaInput = (json as { kafka?: { clientId?: unknown } }).kafka;
   if (kafkaInput?.clientId === undefined) config.kafka.clientId = `facefleet-agent-${config.agentId}`;
   return config;
 }
 
-export async function loadAgentConfig(path: string): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new FacefleetError(`cannot read agent config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FacefleetError(`agent config ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseAgentConfig(json, `agent config ${path}`);
-}
-
 /**
- * The Kafka connection of a command that talks to Kafka outside an agent (`gallery`, `tail`): an
- * agent config's `kafka` section (`--config FILE`), with `--brokers host:port,…` on top; default
- * the local broker.
+ * `facefleet agent --config FILE` (YAML or JSON) with the command line's overrides on top
+ * (cli/commands/agent.ts: `--brokers`, `--camera`).
  */
-export async function kafkaConnectionFromOptions(values: { brokers?: string; config?: string }): Promise<KafkaConnection> {
-  const base = values.config ? (await loadAgentConfig(values.config)).kafka : kafkaConnectionSchema.parse({});
-  if (values.brokers === undefined) return base;
-  const brokers = values.brokers
-    .split(",")
-    .map((b) => b.trim())
-    .filter(Boolean);
-  const parsed = kafkaConnectionSchema.safeParse({ ...base, brokers });
-  if (!parsed.success) throw new UsageError(`--brokers: ${formatZodIssue(parsed.error).split(": ").slice(1).join(": ")}`);
-  return parsed.data;
+export async function loadAgentConfig(
+  path: string,
+  overrides: readonly ConfigOverride[] = [],
+  sources: readonly FieldSource[] = [],
+): Promise<AgentConfig> {
+  return loadConfig({ file: path, label: "agent config", overrides, sources, parse: parseAgentConfig });
 }

@@ -1,15 +1,15 @@
 /**
- * `--config FILE` and `--brokers H:P,...` for commands that talk to Kafka. The config file is JSON;
- * its `kafka` section is the connection (kafka/connection-config.ts: brokers, clientId, ssl, sasl)
- * and its `topics` section the topic layout (kafka/topics-ensure.ts). Other sections are ignored
- * here, so one file can serve the agent, the coordinator and these commands. --brokers wins over
- * the file.
+ * `--config FILE` and `--brokers H:P,...` for every command that talks to Kafka outside an agent (topics,
+ * produce, gallery, enroll --publish, tail): the one place these two options are read. The config file is
+ * YAML or JSON (core/config-loader.ts); its `kafka` section is the connection (kafka/connection-config.ts:
+ * brokers, clientId, ssl, sasl) and its `topics` section the topic layout (kafka/topics-ensure.ts). Other
+ * sections are ignored here, so an agent's or a coordinator's file serves these commands too. --brokers
+ * wins over the file. A bad file or a bad --brokers is a usage error (exit 2) naming the field.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { UsageError } from "../core/errors.js";
-import { formatZodIssue } from "../core/format-issue.js";
-import { type KafkaConnection, kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { loadConfig, parseConfig } from "../core/config-loader.js";
+import { FacefleetError, UsageError } from "../core/errors.js";
+import { type KafkaConnection, kafkaConnectionSchema, parseBrokerList } from "../kafka/connection-config.js";
 import { type TopicsConfigInput, topicsConfigSchema } from "../kafka/topics-ensure.js";
 
 export const kafkaConfigOptions = {
@@ -17,13 +17,18 @@ export const kafkaConfigOptions = {
   brokers: { type: "string" },
 } as const;
 
-export const kafkaConfigHelp = `  --config FILE       JSON config: {"kafka": {"brokers": [...], "clientId", "ssl", "sasl"}, "topics": {...}}
+export const kafkaConfigHelp = `  --config FILE       a config file (YAML or JSON) whose kafka section is the connection:
+                      {"kafka": {"brokers": [...], "clientId", "ssl", "sasl"}, "topics": {...}}
   --brokers H:P,...   bootstrap brokers (default 127.0.0.1:9092, or the config's)`;
 
-const fileSchema = z.looseObject({
-  kafka: z.unknown().optional(),
-  topics: z.unknown().optional(),
+const kafkaFileSchema = z.looseObject({
+  kafka: kafkaConnectionSchema,
+  topics: topicsConfigSchema.optional(),
 });
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 export type LoadedConfig = { connection: KafkaConnection; topics: TopicsConfigInput };
 
@@ -31,35 +36,36 @@ export function loadKafkaConfig(
   values: { config?: string | undefined; brokers?: string | undefined },
   clientId = "facefleet",
 ): LoadedConfig {
-  let file: z.output<typeof fileSchema> = {};
-  if (values.config !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(values.config, "utf8");
-    } catch {
-      throw new UsageError(`config file ${values.config} not found`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`config file ${values.config} is not JSON: ${(error as Error).message}`);
-    }
-    const parsed = fileSchema.safeParse(json);
-    if (!parsed.success) throw new UsageError(`config file ${values.config}: ${formatZodIssue(parsed.error)}`);
-    file = parsed.data;
+  try {
+    return loadConfig({
+      file: values.config,
+      label: "config file",
+      overrides: values.brokers !== undefined ? [{ path: ["kafka", "brokers"], value: parseBrokerList(values.brokers) }] : [],
+      sources: [["kafka.brokers", "--brokers"]],
+      parse: (value, options) => {
+        const file = (isPlainObject(value) ? value : {}) as { kafka?: unknown; topics?: unknown };
+        const kafka = file.kafka === undefined ? { clientId } : isPlainObject(file.kafka) ? { clientId, ...file.kafka } : file.kafka;
+        const parsed = parseConfig(
+          kafkaFileSchema,
+          { ...file, kafka },
+          {
+            ...options,
+            origin: values.config !== undefined ? options.origin : "options",
+          },
+        );
+        return { connection: parsed.kafka, topics: (file.topics ?? {}) as TopicsConfigInput };
+      },
+    });
+  } catch (error) {
+    if (error instanceof FacefleetError && !(error instanceof UsageError)) throw new UsageError(error.message);
+    throw error;
   }
-  const kafka = { clientId, ...((file.kafka as object | undefined) ?? {}) } as Record<string, unknown>;
-  if (values.brokers !== undefined) {
-    kafka.brokers = values.brokers
-      .split(",")
-      .map((b) => b.trim())
-      .filter((b) => b !== "");
-  }
-  const connection = kafkaConnectionSchema.safeParse(kafka);
-  if (!connection.success)
-    throw new UsageError(`${values.brokers !== undefined ? "--brokers / " : ""}kafka config: ${formatZodIssue(connection.error)}`);
-  const topics = topicsConfigSchema.safeParse(file.topics ?? {});
-  if (!topics.success) throw new UsageError(`config file ${values.config} topics: ${formatZodIssue(topics.error)}`);
-  return { connection: connection.data, topics: (file.topics ?? {}) as TopicsConfigInput };
+}
+
+/** The Kafka connection alone (gallery, enroll --publish, tail). */
+export async function kafkaConnectionFromOptions(values: {
+  brokers?: string | undefined;
+  config?: string | undefined;
+}): Promise<KafkaConnection> {
+  return loadKafkaConfig(values).connection;
 }

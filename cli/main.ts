@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   produce: async () => (await import("./commands/produce.js")).produceCommand,
   agent: async () => (await import("./commands/agent.js")).agentCommand,
   coordinator: async () => (await import("./commands/coordinator.js")).coordinatorCommand,
+  config: async () => (await import("./commands/config.js")).configCommand,
   gallery: async () => (await import("./commands/gallery.js")).galleryCommand,
   tail: async () => (await import("./commands/tail.js")).tailCommand,
   demo: async () => (await import("./commands/demo.js")).demoCommand,

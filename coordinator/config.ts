@@ -1,13 +1,13 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { FacefleetError } from "../core/errors.js";
-import { formatZodIssue } from "../core/format-issue.js";
+import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { topics } from "../protocol/topics.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
+import { embeddedBrokerConfigSchema } from "./mqtt/broker-config.js";
 
 /**
- * `facefleet coordinator --config FILE` (JSON). Every field has a default, so `{}` runs a coordinator
+ * `facefleet coordinator --config FILE` (JSON, or YAML when it ends in .yaml / .yml), read through
+ * core/config-loader.ts; its JSON Schema is config/schema/coordinator.schema.json. Every field has a default, so `{}` runs a coordinator
  * with its embedded MQTT broker on 127.0.0.1:1883, the API on 127.0.0.1:8080 and Kafka on
  * 127.0.0.1:9092. Example:
  *
@@ -24,15 +24,24 @@ const externalBrokerSchema = z.strictObject({
   caFile: z.string().min(1).optional(),
 });
 
+/** The embedded broker's fields (coordinator/mqtt/broker-config.ts); its stateDir defaults to the coordinator's. */
+const embeddedBrokerSchema = embeddedBrokerConfigSchema.extend({
+  /** Where the generated credentials and the retained messages live; default: the coordinator's stateDir. */
+  stateDir: z.string().min(1).optional(),
+});
+
 export const coordinatorConfigSchema = z.strictObject({
-  kafka: kafkaConnectionSchema.prefault({ clientId: "facefleet-coordinator" }),
+  /** The JSON Schema an editor checks the file with (config/schema/coordinator.schema.json); ignored. */
+  $schema: z.string().optional(),
+  kafka: kafkaConnectionSchema.prefault({ clientId: "facefleet-coordinator" }).describe("How the coordinator reaches Kafka."),
   /**
-   * `{ "embedded": {…} }` (default; fields of coordinator/mqtt/broker-config.ts, its stateDir defaults to
-   * the coordinator's) or `{ "external": { "url": … } }`.
+   * `{ "embedded": {…} }` (default; fields of coordinator/mqtt/broker-config.ts, validated with the rest of
+   * the file, its stateDir defaults to the coordinator's) or `{ "external": { "url": … } }`.
    */
   mqtt: z
-    .union([z.strictObject({ embedded: z.record(z.string(), z.unknown()) }), z.strictObject({ external: externalBrokerSchema })])
-    .default({ embedded: {} }),
+    .union([z.strictObject({ embedded: embeddedBrokerSchema.prefault({}) }), z.strictObject({ external: externalBrokerSchema })])
+    .prefault({ embedded: {} })
+    .describe('The MQTT broker the agents report to: {"embedded": {host, port, username, password, tls}} or {"external": {url, …}}.'),
   http: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
@@ -45,9 +54,14 @@ export const coordinatorConfigSchema = z.strictObject({
       /** Built dashboard to serve at /; default: dashboard/dist of the package when it exists. */
       staticDir: z.string().min(1).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("The REST/WebSocket API and the dashboard: host, port, token, password."),
   /** Generated credentials, the API token, the planner's state and the MQTT retained messages. */
-  stateDir: z.string().min(1).default(".facefleet/coordinator"),
+  stateDir: z
+    .string()
+    .min(1)
+    .default(".facefleet/coordinator")
+    .describe("Generated credentials, the API token, the planner's state and the MQTT retained messages."),
   /** The topic whose partitions are planned, and the consumer group whose lag is measured. */
   framesTopic: z.string().min(1).default(topics.frames),
   workerGroupId: z.string().min(1).default("facefleet-inference"),
@@ -79,7 +93,7 @@ export const coordinatorConfigSchema = z.strictObject({
    * The models the coordinator embeds photos uploaded in the dashboard with (loaded on the first photo;
    * `recognizer` unset: the gallery's family). `threads: 2` keeps an enrollment from taking every core.
    */
-  recognition: recognitionSettingsSchema.prefault({ threads: 2 }),
+  recognition: z.strictObject(recognitionSettingsSchema.shape).prefault({ threads: 2 }),
   /** Corrections from events (coordinator/corrections): how many recent events keep their face for a correction. */
   corrections: z.strictObject({ recentEvents: z.number().int().min(1).max(100_000).default(500) }).prefault({}),
   /** Unknown-person alerts (a toggle per camera): crops kept this long, then purged. */
@@ -99,24 +113,15 @@ export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
 export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
 
 /** Validates a coordinator config; the error is one line naming the field. */
-export function parseCoordinatorConfig(json: unknown, origin = "config"): CoordinatorConfig {
-  const parsed = coordinatorConfigSchema.safeParse(json ?? {});
-  if (!parsed.success) throw new FacefleetError(`${origin}: ${formatZodIssue(parsed.error)}`);
-  return parsed.data;
+export function parseCoordinatorConfig(json: unknown, options: string | ParseConfigOptions = "config"): CoordinatorConfig {
+  return parseConfig(coordinatorConfigSchema, json ?? {}, typeof options === "string" ? { origin: options } : options);
 }
 
-export async function loadCoordinatorConfig(path: string): Promise<CoordinatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new FacefleetError(`cannot read config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FacefleetError(`config ${path} is not JSON: ${(error as Error).message}`);
-  }
-  return parseCoordinatorConfig(json, path);
+/** `facefleet coordinator --config FILE` (YAML or JSON), with overrides on top. */
+export async function loadCoordinatorConfig(
+  path: string,
+  overrides: readonly ConfigOverride[] = [],
+  sources: readonly FieldSource[] = [],
+): Promise<CoordinatorConfig> {
+  return loadConfig({ file: path, label: "coordinator config", overrides, sources, parse: parseCoordinatorConfig });
 }

@@ -1,15 +1,19 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { parseCameraList } from "../agent/capture/camera-shorthand.js";
 import { type AgentConfigInput, parseAgentConfig } from "../agent/config.js";
 import { isScriptEntry } from "../cli/run-as-script.js";
 import { type CoordinatorConfigInput, parseCoordinatorConfig } from "../coordinator/config.js";
+import { ConfigSyntaxError, parseConfigText } from "../core/config-file.js";
+import type { FieldSource } from "../core/config-loader.js";
 import { describeError, FacefleetError } from "../core/errors.js";
+import { parseBrokerList } from "../kafka/connection-config.js";
+import { writeFileAtomicSync } from "../recognition/atomic-write.js";
 
 /**
  * Agent and coordinator configs built from environment variables: what a balena fleet (or any
  * container platform) sets per fleet or per device in place of a config file. The result is validated
  * with the real schemas (agent/config.ts, coordinator/config.ts), so a wrong variable is one line that
- * names it before anything starts.
+ * names it before anything starts (core/config-loader.ts names the variable a bad field came from).
  *
  *   node dist/deploy/env-config.js agent --out /data/facefleet/agent.json
  *   node dist/deploy/env-config.js coordinator --out /data/facefleet/coordinator.json
@@ -22,7 +26,8 @@ import { describeError, FacefleetError } from "../core/errors.js";
  *   FACEFLEET_KAFKA_SASL_MECHANISM / _USERNAME / _PASSWORD   plain | scram-sha-256 | scram-sha-512
  *   FACEFLEET_MQTT_URL, FACEFLEET_MQTT_USERNAME, FACEFLEET_MQTT_PASSWORD, FACEFLEET_HEALTH_INTERVAL_MS
  *   FACEFLEET_CAMERAS        `none`, a JSON array of roles.capture entries, or `ID=SOURCE;ID=SOURCE` where a bare
- *                            SOURCE gets the id `<agentId>-<basename of SOURCE>` (e.g. /dev/video0 -> <id>-video0)
+ *                            SOURCE gets the id `<agentId>-<basename of SOURCE>` (e.g. /dev/video0 -> <id>-video0):
+ *                            the camera shorthand of agent/capture/camera-shorthand.ts
  *   FACEFLEET_CAMERA_FPS, FACEFLEET_CAMERA_SIZE (WxH)   for every camera of the compact form
  *   FACEFLEET_INFERENCE      true | false (default true)
  *   FACEFLEET_EXECUTION_PROVIDER, FACEFLEET_PRECISION, FACEFLEET_THREADS   recognition settings
@@ -70,14 +75,18 @@ function list(env: Env, name: string): string[] | undefined {
 function jsonObject(env: Env, name: string): Record<string, unknown> {
   const value = get(env, name);
   if (value === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (error) {
-    throw new FacefleetError(`${name}: not valid JSON (${(error as Error).message})`);
-  }
+  const parsed = json(name, value);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new FacefleetError(`${name}: must be a JSON object`);
   return parsed as Record<string, unknown>;
+}
+
+/** A variable's JSON; a syntax error names the variable. */
+function json(name: string, value: string): unknown {
+  try {
+    return parseConfigText(value, "JSON");
+  } catch (error) {
+    throw new FacefleetError(`${name}: not valid JSON (${error instanceof ConfigSyntaxError ? error.detail : describeError(error)})`);
+  }
 }
 
 function obj(value: unknown): Record<string, unknown> {
@@ -87,7 +96,8 @@ function obj(value: unknown): Record<string, unknown> {
 /** The kafka section: base, then FACEFLEET_KAFKA_*. */
 function kafkaFromEnv(env: Env, base: unknown): Record<string, unknown> {
   const kafka = obj(base);
-  const brokers = list(env, "FACEFLEET_KAFKA_BROKERS");
+  const raw = get(env, "FACEFLEET_KAFKA_BROKERS");
+  const brokers = raw === undefined ? undefined : parseBrokerList(raw);
   if (brokers) kafka.brokers = brokers;
   const ssl = bool(env, "FACEFLEET_KAFKA_SSL");
   if (ssl !== undefined) kafka.ssl = ssl;
@@ -102,7 +112,7 @@ function kafkaFromEnv(env: Env, base: unknown): Record<string, unknown> {
 }
 
 /** Which variable a config path comes from, so a schema error names what the operator set. */
-const agentFieldVariables: [prefix: string, variable: string][] = [
+const agentFieldVariables: FieldSource[] = [
   ["agentId", "FACEFLEET_AGENT_ID"],
   ["kafka.brokers", "FACEFLEET_KAFKA_BROKERS"],
   ["kafka.sasl", "FACEFLEET_KAFKA_SASL_*"],
@@ -120,48 +130,23 @@ const agentFieldVariables: [prefix: string, variable: string][] = [
   ["capture.stateDir", "FACEFLEET_STATE_DIR"],
 ];
 
-function withVariable(message: string, table: [string, string][], origin: string): string {
-  // parseAgentConfig's message: `<origin>: <path>: <problem>`
-  const rest = message.startsWith(`${origin}: `) ? message.slice(origin.length + 2) : message;
-  const path = rest.split(": ")[0] ?? "";
-  const hit = table.find(([prefix]) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
-  return hit ? `${origin}: ${rest} (from ${hit[1]})` : `${origin}: ${rest}`;
-}
-
 /** FACEFLEET_CAMERAS in its compact form: `ID=SOURCE;SOURCE;…`. */
 function parseCameras(env: Env, agentId: string): unknown[] {
   const raw = get(env, "FACEFLEET_CAMERAS");
   if (raw === undefined || raw.toLowerCase() === "none") return [];
   if (raw.startsWith("[")) {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (!Array.isArray(parsed)) throw new Error("not an array");
-      return parsed;
-    } catch (error) {
-      throw new FacefleetError(`FACEFLEET_CAMERAS: not a valid JSON array (${(error as Error).message})`);
-    }
+    const parsed = json("FACEFLEET_CAMERAS", raw);
+    if (!Array.isArray(parsed)) throw new FacefleetError("FACEFLEET_CAMERAS: must be a JSON array (or ID=SOURCE;SOURCE…, or none)");
+    return parsed;
   }
   const fps = num(env, "FACEFLEET_CAMERA_FPS");
   const videoSize = get(env, "FACEFLEET_CAMERA_SIZE");
-  return raw
-    .split(/[;\n]/)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      // `id=source`, unless the `=` belongs to the source (a URL's query string: rtsp://h/x?a=b).
-      const eq = entry.indexOf("=");
-      const named = eq > 0 && !entry.slice(0, eq).includes("/") && !entry.slice(0, eq).includes(":");
-      const source = named ? entry.slice(eq + 1).trim() : entry;
-      const fallbackName = `${agentId}-${basename(source.replace(/[?#].*$/, "")).replace(/[^A-Za-z0-9._-]/g, "_") || "cam"}`;
-      const camera = named ? entry.slice(0, eq).trim() : fallbackName;
-      const isV4l2 = source.startsWith("/dev/video");
-      return {
-        camera,
-        source,
-        ...(fps !== undefined ? { fps } : {}),
-        ...(videoSize !== undefined && isV4l2 ? { videoSize } : {}),
-      };
-    });
+  return parseCameraList(raw, agentId).map(({ camera, source }) => ({
+    camera,
+    source,
+    ...(fps !== undefined ? { fps } : {}),
+    ...(videoSize !== undefined && source.startsWith("/dev/video") ? { videoSize } : {}),
+  }));
 }
 
 /**
@@ -218,15 +203,11 @@ export function agentConfigFromEnv(env: Env): AgentConfigInput {
   const stateDir = get(env, "FACEFLEET_STATE_DIR");
   if (stateDir !== undefined) config.capture = { ...obj(config.capture), stateDir };
 
-  try {
-    parseAgentConfig(config, "agent config from environment");
-  } catch (error) {
-    throw new FacefleetError(withVariable(describeError(error), agentFieldVariables, "agent config from environment"));
-  }
+  parseAgentConfig(config, { origin: "agent config from environment", sources: agentFieldVariables });
   return config as AgentConfigInput;
 }
 
-const coordinatorFieldVariables: [string, string][] = [
+const coordinatorFieldVariables: FieldSource[] = [
   ["kafka.brokers", "FACEFLEET_KAFKA_BROKERS"],
   ["kafka.sasl", "FACEFLEET_KAFKA_SASL_*"],
   ["http.port", "FACEFLEET_HTTP_PORT"],
@@ -266,20 +247,13 @@ export function coordinatorConfigFromEnv(env: Env): CoordinatorConfigInput {
   const stateDir = get(env, "FACEFLEET_STATE_DIR");
   if (stateDir !== undefined) config.stateDir = stateDir;
 
-  try {
-    parseCoordinatorConfig(config, "coordinator config from environment");
-  } catch (error) {
-    throw new FacefleetError(withVariable(describeError(error), coordinatorFieldVariables, "coordinator config from environment"));
-  }
+  parseCoordinatorConfig(config, { origin: "coordinator config from environment", sources: coordinatorFieldVariables });
   return config as CoordinatorConfigInput;
 }
 
-/** Writes JSON to FILE atomically (FILE.tmp, then rename), mode 0600: it may hold passwords. */
+/** Writes JSON to FILE atomically (a temporary file, then rename), mode 0600: it may hold passwords. */
 export function writeConfigFile(path: string, config: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }
 
 /** `env-config agent|coordinator --out FILE`: exit 0, 1 (bad environment) or 2 (bad command line). */

@@ -32,3 +32,14 @@ export const kafkaConnectionSchema = z.strictObject({
 
 export type KafkaConnection = z.output<typeof kafkaConnectionSchema>;
 export type KafkaConnectionInput = z.input<typeof kafkaConnectionSchema>;
+
+/**
+ * A broker list as people type it (`--brokers`, FACEFLEET_KAFKA_BROKERS, facefleet.yaml's `kafka.brokers: a:9092,b:9092`):
+ * comma-separated, blanks around the commas and empty entries dropped. Each entry is checked by the schema.
+ */
+export function parseBrokerList(text: string): string[] {
+  return text
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "");
+}

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { FacefleetError, UsageError } from "../../core/errors.js";
 import { assertGalleryTopicReachable } from "../../gallery/gallery-topic.js";
 import { publishIdentities } from "../../gallery/publish-identities.js";
@@ -7,6 +6,7 @@ import { topics } from "../../protocol/topics.js";
 import { embedEnrollmentSources, listEnrollmentSources } from "../../recognition/enrollment.js";
 import { assertSameRecognizer, emptyGallery, readGallery, upsertIdentities, writeGallery } from "../../recognition/gallery.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { kafkaConnectionFromOptions } from "../kafka-config-options.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 import { createProgress } from "../progress.js";
@@ -26,7 +26,7 @@ replace their earlier embeddings; other identities in the gallery are kept. FILE
   --publish        after writing FILE, publish the identities enrolled now to the gallery topic
                    (as facefleet gallery push does) and print the gallery version the agents will reach
   --brokers LIST   with --publish: host:port,... (default 127.0.0.1:9092)
-  --config FILE    with --publish: take the Kafka connection from an agent config file
+  --config FILE    with --publish: take the Kafka connection from a config file's kafka section (agent or coordinator)
   --topic NAME     with --publish: gallery topic (default ${topics.gallery})
 
 ${recognitionOptionsHelp}`;

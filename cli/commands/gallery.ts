@@ -1,5 +1,4 @@
 import { logLevel } from "kafkajs";
-import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { FacefleetError, UsageError } from "../../core/errors.js";
 import { GalleryReader } from "../../gallery/gallery-reader.js";
 import { publishIdentities, removeIdentities } from "../../gallery/publish-identities.js";
@@ -7,6 +6,7 @@ import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
 import { createKafka } from "../../kafka/client.js";
 import { topics } from "../../protocol/topics.js";
 import { readGallery } from "../../recognition/gallery.js";
+import { kafkaConnectionFromOptions } from "../kafka-config-options.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 
@@ -28,7 +28,7 @@ options:
   --only NAMES       push only these identities (comma-separated)
   --topic NAME       gallery topic (default ${topics.gallery})
   --brokers LIST     host:port,... (default 127.0.0.1:9092)
-  --config FILE      take the Kafka connection from an agent config file
+  --config FILE      take the Kafka connection from a config file's kafka section (agent or coordinator)
   --json             list as JSON
   -h, --help         this text`;
 

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { type IHeaders, type KafkaMessage, logLevel } from "kafkajs";
-import { kafkaConnectionFromOptions } from "../../agent/config.js";
 import { FacefleetError, UsageError } from "../../core/errors.js";
 import { formatZodIssue } from "../../core/format-issue.js";
 import { assertBrokersReachable } from "../../kafka/broker-reachable.js";
@@ -9,6 +8,7 @@ import { deleteReaderGroup } from "../../kafka/delete-reader-group.js";
 import { detectionSchema } from "../../protocol/detection.js";
 import { recognitionEventSchema } from "../../protocol/event.js";
 import { topics } from "../../protocol/topics.js";
+import { kafkaConnectionFromOptions } from "../kafka-config-options.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions } from "../parse-options.js";
 
@@ -22,7 +22,7 @@ schema are reported on stderr and skipped. Nothing is committed: every tail read
   --from-beginning     start at the oldest record (default: only new ones)
   --count N            exit after N records
   --brokers LIST       host:port,... (default 127.0.0.1:9092)
-  --config FILE        take the Kafka connection from an agent config file
+  --config FILE        take the Kafka connection from a config file's kafka section (agent or coordinator)
   -h, --help           this text`;
 
 const sources = {

@@ -19,7 +19,7 @@ export class MqttBrokerFeature implements Feature {
     if ("embedded" in config.mqtt) {
       const broker = await startEmbeddedBroker({
         stateDir: config.stateDir,
-        ...(config.mqtt.embedded as object),
+        ...config.mqtt.embedded,
         log: (line) => log(`mqtt: ${line}`),
       });
       this.close = () => broker.close();

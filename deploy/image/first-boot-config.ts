@@ -1,10 +1,20 @@
 import { pbkdf2Sync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { parseAgentConfig } from "../../agent/config.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseCameraShorthand } from "../../agent/capture/camera-shorthand.js";
+import { agentIdSchema, parseAgentConfig } from "../../agent/config.js";
 import { isScriptEntry } from "../../cli/run-as-script.js";
+import {
+  ConfigSyntaxError,
+  configFormatOf,
+  loadYamlParser,
+  NoYamlParserError,
+  parseConfigText as parseText,
+  type YamlParse,
+} from "../../core/config-file.js";
 import { describeError, FacefleetError } from "../../core/errors.js";
+import { parseBrokerList } from "../../kafka/connection-config.js";
+import { writeFileAtomicSync } from "../../recognition/atomic-write.js";
 
 /**
  * The SD-card image's first-boot configuration: `facefleet.yaml` (or `facefleet.json`) on the FAT boot
@@ -21,7 +31,7 @@ import { describeError, FacefleetError } from "../../core/errors.js";
  *   agent:
  *     id: serial            # a fixed id, or serial (the board's serial number; machine-id where there is none)
  *     idPrefix: pi-         # put before a serial-derived id
- *     cameras: [{ camera: door, source: /dev/video0, fps: 10, videoSize: 640x480 }]   # or ["/dev/video0"]
+ *     cameras: [{ camera: door, source: /dev/video0, fps: 10, videoSize: 640x480 }]   # or ["/dev/video0", "door=/dev/video2"]
  *     inference: true
  *     config: {}            # any other agent.json fields (agent/config.ts), laid under the ones above
  *   kafka: { brokers: [hub.local:9092], ssl: false, sasl: { mechanism, username, password } }
@@ -31,7 +41,10 @@ import { describeError, FacefleetError } from "../../core/errors.js";
  *   hostname: …             # default: the agent id
  *   hosts: { hub.local: 192.168.1.10 }   # /etc/hosts lines, for a site without DNS
  *
- * Errors are one line naming the field (`facefleet.yaml: kafka.brokers: …`); nothing is written then.
+ * Errors are one line naming the field (`facefleet.yaml: kafka.brokers: …`); nothing is written then. What this
+ * shares with deploy/env-config.ts: the agent's schema and its error line (core/config-loader.ts), the text parser
+ * (core/config-file.ts), the camera shorthand (agent/capture/camera-shorthand.ts), the broker list
+ * (kafka/connection-config.ts) and the atomic write (recognition/atomic-write.ts).
  */
 
 export type DeviceIdentity = {
@@ -54,8 +67,6 @@ export type FirstBootPlan = {
   sshUser?: string;
   summary: string;
 };
-
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 type Obj = Record<string, unknown>;
 
@@ -107,7 +118,8 @@ export function deriveAgentId(spec: string, prefix: string, device: DeviceIdenti
   } else {
     id = `${prefix}${spec}`;
   }
-  if (!ID_RE.test(id)) fail(origin, "agent.id", `'${id}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  const checked = agentIdSchema.safeParse(id);
+  if (!checked.success) fail(origin, "agent.id", `'${id}' ${checked.error.issues[0]?.message ?? "is not a valid agent id"}`);
   return id;
 }
 
@@ -128,15 +140,7 @@ function cameras(origin: string, value: unknown, agentId: string): unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail(origin, "agent.cameras", "must be a list");
   return value.map((cam, i) => {
-    if (typeof cam === "string") {
-      const base =
-        cam
-          .replace(/[?#].*$/, "")
-          .split("/")
-          .filter(Boolean)
-          .pop() ?? "cam";
-      return { camera: `${agentId}-${base.replace(/[^A-Za-z0-9._-]/g, "_")}`, source: cam };
-    }
+    if (typeof cam === "string") return parseCameraShorthand(cam, agentId);
     if (!isObj(cam)) fail(origin, `agent.cameras[${i}]`, "must be a device path / URL or a mapping");
     return { ...cam };
   });
@@ -191,13 +195,7 @@ export function planFirstBoot(input: unknown, device: DeviceIdentity, origin = "
   const kafka = section(origin, input, "kafka", ["brokers", "ssl", "sasl", "clientId"]);
   if (!kafka) fail(origin, "kafka", "missing: the Kafka brokers the agent talks to (kafka.brokers: [host:9092])");
   const brokers = kafka.brokers;
-  const brokerList =
-    typeof brokers === "string"
-      ? brokers
-          .split(",")
-          .map((b) => b.trim())
-          .filter(Boolean)
-      : brokers;
+  const brokerList = typeof brokers === "string" ? parseBrokerList(brokers) : brokers;
   if (!Array.isArray(brokerList) || brokerList.length === 0) fail(origin, "kafka.brokers", "must list at least one host:port");
   config.kafka = { ...(isObj(config.kafka) ? config.kafka : {}), ...kafka, brokers: brokerList };
 
@@ -208,14 +206,7 @@ export function planFirstBoot(input: unknown, device: DeviceIdentity, origin = "
     config.mqtt = { ...(isObj(config.mqtt) ? config.mqtt : {}), ...coordinator.mqtt };
   }
 
-  try {
-    parseAgentConfig(config, "agent config");
-  } catch (error) {
-    const message = describeError(error).replace(/^agent config: /, "");
-    const cut = message.indexOf(": ");
-    const path = cut > 0 ? message.slice(0, cut) : "";
-    throw new FieldError(`${origin}: ${yamlField(path)}: ${cut > 0 ? message.slice(cut + 2) : message}`);
-  }
+  parseAgentConfig(config, { origin, renamePath: yamlField });
 
   const files: OutputFile[] = [{ path: "etc/facefleet/agent.json", content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o640 }];
 
@@ -290,31 +281,14 @@ export function planFirstBoot(input: unknown, device: DeviceIdentity, origin = "
 }
 
 /** Parses facefleet.yaml (with the `yaml` package, when it can be loaded) or facefleet.json. */
-export function parseConfigText(text: string, file: string, loadYaml: () => ((s: string) => unknown) | undefined = defaultYaml): unknown {
+export function parseConfigText(text: string, file: string, loadYaml: () => YamlParse | undefined = loadYamlParser): unknown {
   const name = file.split("/").pop() ?? file;
-  if (/\.json$/i.test(file)) {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new FacefleetError(`${name}: not valid JSON (${(error as Error).message})`);
-    }
-  }
-  const parse = loadYaml();
-  if (!parse) throw new FacefleetError(`${name}: no YAML parser on this device (the yaml package is missing): use facefleet.json instead`);
   try {
-    return parse(text);
+    return parseText(text, configFormatOf(file), loadYaml);
   } catch (error) {
-    throw new FacefleetError(`${name}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
-  }
-}
-
-function defaultYaml(): ((s: string) => unknown) | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    const yaml = require("yaml") as { parse: (s: string) => unknown };
-    return (s) => yaml.parse(s);
-  } catch {
-    return undefined;
+    if (error instanceof ConfigSyntaxError) throw new FacefleetError(`${name}: not valid ${error.format} (${error.detail})`);
+    if (error instanceof NoYamlParserError) throw new FacefleetError(`${name}: ${error.message}: use facefleet.json instead`);
+    throw error;
   }
 }
 
@@ -336,16 +310,13 @@ export function readDeviceIdentity(root = "/"): DeviceIdentity {
   return { ...(serial ? { serial } : {}), ...(machineId ? { machineId } : {}) };
 }
 
-/** Writes the plan's files below `root`, each as FILE.tmp renamed over FILE; unchanged files are left alone. */
+/** Writes the plan's files below `root`, each a temporary file renamed over FILE; unchanged files are left alone. */
 export function writePlan(plan: FirstBootPlan, root: string): string[] {
   const changed: string[] = [];
   for (const f of plan.files) {
     const target = join(root, f.path);
     if (readIf(target) === f.content) continue;
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(`${target}.tmp`, f.content, { mode: f.mode });
-    chmodSync(`${target}.tmp`, f.mode);
-    renameSync(`${target}.tmp`, target);
+    writeFileAtomicSync(target, f.content, f.mode);
     changed.push(f.path);
   }
   return changed;

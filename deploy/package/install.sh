@@ -110,13 +110,8 @@ chmod 750 "$state"
 # ---- config ----
 etc="$P/etc/facefleet"
 mkdir -p "$etc"
-validate() { # FILE: validated with the agent's own schema (agent/config.ts) from the installed release
-  node --input-type=module -e '
-    import { readFileSync } from "node:fs";
-    const { parseAgentConfig } = await import(process.argv[1]);
-    try { parseAgentConfig(JSON.parse(readFileSync(process.argv[2], "utf8")), process.argv[2]); }
-    catch (e) { console.error(`install.sh: ${e.message}`); process.exit(1); }
-  ' "$release/app/dist/agent/config.js" "$1"
+validate() { # FILE: checked as the agent reads it (facefleet config check: agent/config.ts) by the installed release
+  out_="$(node "$release/app/bin/facefleet.js" config check agent "$1" 2>&1 >/dev/null)" || { echo "install.sh: $out_" >&2; return 1; }
 }
 if [ -n "$config" ]; then
   validate "$config" || exit 1

@@ -18,6 +18,7 @@ export const layers: Record<string, number> = {
   gallery: 5,
   agent: 6,
   coordinator: 7,
+  config: 8,
   demo: 8,
   cli: 9,
   testing: 10,

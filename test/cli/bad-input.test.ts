@@ -404,7 +404,7 @@ add({
   name: "topics ensure: corrupt config JSON",
   args: ["topics", "ensure", "--config", corruptConfig],
   code: 2,
-  stderr: /config file .*corrupt-config\.json is not JSON/,
+  stderr: /config file .*corrupt-config\.json is not valid JSON/,
 });
 add({
   name: "tail: unreachable broker",
@@ -469,13 +469,13 @@ add({
   name: "coordinator: missing config",
   args: ["coordinator", "--config", at("none.json")],
   code: 1,
-  stderr: /cannot read config .*none\.json: ENOENT/,
+  stderr: /cannot read coordinator config .*none\.json: ENOENT/,
 });
 add({
   name: "coordinator: corrupt config JSON",
   args: ["coordinator", "--config", corruptConfig],
   code: 1,
-  stderr: /config .*corrupt-config\.json is not JSON/,
+  stderr: /coordinator config .*corrupt-config\.json is not valid JSON/,
 });
 add({
   name: "doctor: corrupt config JSON",
