@@ -114,6 +114,17 @@ export const FAST_FAILOVER_AGENT = {
   mqtt: { keepaliveS: 2, reconnectMs: 500 },
 } as const;
 
+/** An agent's `mqtt` section for the coordinator's embedded broker of a test fleet (health every second). */
+export function fleetAgentMqtt(ports: FleetPorts) {
+  return {
+    ...FAST_FAILOVER_AGENT.mqtt,
+    url: `mqtt://127.0.0.1:${ports.mqttPort}`,
+    username: "facefleet",
+    password: TEST_MQTT_PASSWORD,
+    healthIntervalMs: 1000,
+  };
+}
+
 export function writeAgentConfig(dir: string, agentId: string, ports: FleetPorts): string {
   const file = path.join(dir, `${agentId}.json`);
   const config = {
@@ -121,13 +132,7 @@ export function writeAgentConfig(dir: string, agentId: string, ports: FleetPorts
     kafka: { brokers: [ports.bootstrap], clientId: agentId },
     recognition: FAST_FAILOVER_AGENT.recognition,
     worker: { ...FAST_FAILOVER_AGENT.worker, assignment: "plan", statsLogIntervalMs: 0 },
-    mqtt: {
-      ...FAST_FAILOVER_AGENT.mqtt,
-      url: `mqtt://127.0.0.1:${ports.mqttPort}`,
-      username: "facefleet",
-      password: TEST_MQTT_PASSWORD,
-      healthIntervalMs: 1000,
-    },
+    mqtt: fleetAgentMqtt(ports),
   };
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;

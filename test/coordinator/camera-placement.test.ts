@@ -18,10 +18,9 @@ import { partitionsOf } from "../../protocol/plan.js";
 import { topics } from "../../protocol/topics.js";
 import {
   CoordinatorApi,
-  FAST_FAILOVER_AGENT,
   type FleetPorts,
   FleetProcess,
-  TEST_MQTT_PASSWORD,
+  fleetAgentMqtt,
   waitForAsync,
   writeAgentConfig,
   writeCoordinatorConfig,
@@ -77,13 +76,7 @@ test("the plan places cameras: two cameras of one hash partition go to two parti
       roles: { capture: [camA, camB].map((camera) => ({ camera, source: pictures, fps: 4, loop: true })), inference: false },
       capture: { stateDir: path.join(dir, "capture-state") },
       worker: { statsLogIntervalMs: 0 },
-      mqtt: {
-        ...FAST_FAILOVER_AGENT.mqtt,
-        url: `mqtt://127.0.0.1:${ports.mqttPort}`,
-        username: "facefleet",
-        password: TEST_MQTT_PASSWORD,
-        healthIntervalMs: 1000,
-      },
+      mqtt: fleetAgentMqtt(ports),
     }),
   );
   const frames = await Collector.start(broker.kafka, topics.frames);
