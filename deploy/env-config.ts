@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { parseCameraList } from "../agent/capture/camera-shorthand.js";
 import { type AgentConfigInput, parseAgentConfig } from "../agent/config.js";
-import { isScriptEntry } from "../cli/run-as-script.js";
 import { type CoordinatorConfigInput, parseCoordinatorConfig } from "../coordinator/config.js";
+import { writeFileAtomicSync } from "../core/atomic-write.js";
 import { ConfigSyntaxError, parseConfigText } from "../core/config-file.js";
 import type { FieldSource } from "../core/config-loader.js";
 import { describeError, FacefleetError } from "../core/errors.js";
+import { isScriptEntry } from "../core/run-as-script.js";
 import { parseBrokerList } from "../kafka/connection-config.js";
-import { writeFileAtomicSync } from "../recognition/atomic-write.js";
 
 /**
  * Agent and coordinator configs built from environment variables: what a balena fleet (or any

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { FacefleetError } from "../core/errors.js";
 import { formatZodIssue } from "../core/format-issue.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import { decodeVector, encodeVector } from "./embedding-codec.js";
 import type { RecognizerStamp } from "./gallery.js";
 import { type FaceMatcher, type MatchResult, UNKNOWN } from "./match.js";

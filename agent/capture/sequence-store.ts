@@ -13,8 +13,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 const stateSchema = z.object({
   version: z.literal(1),

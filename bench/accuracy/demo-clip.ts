@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { GalleryMatcher, UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";

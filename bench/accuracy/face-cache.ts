@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { decodeVector, encodeVector } from "../../recognition/embedding-codec.js";
 import type { Box } from "../../recognition/image.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";

@@ -4,7 +4,7 @@
  *   node dist/bench/accuracy/report.js
  */
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 
 type OpenSet = { top1: number; enrolledWrongName: number; unknownRejection: number; unknownFalseAccept: number; openSetAccuracy: number };
 type CurvePoint = { threshold: number; top1: number; unknownRejection: number; openSetAccuracy: number; falseMatchRate?: number | null };

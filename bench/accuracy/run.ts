@@ -21,10 +21,10 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { getRecognizer } from "../../models/manifest.js";
 import { modelDirs } from "../../models/model-dirs.js";
 import { findModelFile } from "../../models/verify-file.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { ClassifierMatcher, type LabelledEmbedding, trainLogisticRegression } from "../../recognition/classifier.js";
 import { emptyGallery, type Identity, upsertIdentities } from "../../recognition/gallery.js";
 import { countMatchableIdentities, DEFAULT_FALSE_ACCEPT_RATE, galleryThreshold } from "../../recognition/gallery-threshold.js";

@@ -3,7 +3,7 @@
  * fit_template.py (which finds where dlib's own alignment puts these points).
  *   node dist/bench/alignment/dump-yunet-landmarks.js OUT.json
  */
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { lfwGallery, useBenchModels } from "../support/shared-data.js";

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
 import { chooseEnrollmentFace, DEFAULT_DOMINANT_FACE_RULE } from "../../recognition/dominant-face.js";
 import { DEFAULT_QUALITY_LIMITS, faceQuality } from "../../recognition/face-quality.js";

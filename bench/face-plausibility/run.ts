@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import sharp, { type Sharp } from "sharp";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import { defaultPlausibilitySettings, FacePlausibilityCheck } from "../../recognition/face-plausibility.js";

@@ -17,8 +17,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import {
   CoordinatorApi,
   DetectionLedger,

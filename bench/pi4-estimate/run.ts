@@ -8,7 +8,7 @@
  *   npm run bench:pi4-estimate
  */
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 
 type Stage = { medianMs: number };
 type ThroughputRow = {

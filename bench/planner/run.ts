@@ -18,7 +18,7 @@ import {
   planPartitions,
 } from "../../coordinator/planner/index.js";
 import { partitionLoads } from "../../coordinator/planner/partition-load.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { machineDescription } from "../support/machine.js";
 import { renderLoadBars } from "./bar-chart.js";
 import { prng, simulateFleet } from "./fleet-sim.js";

@@ -7,11 +7,11 @@
  *   npm run build && node dist/bench/sface-speed/lfw-verification.js [--recognizer sface-2021dec-opt,sface-2021dec-opt-int8]
  */
 import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { getDetector, getRecognizer } from "../../models/manifest.js";
 import { modelDirs } from "../../models/model-dirs.js";
 import { openModelSession } from "../../models/model-session.js";
 import { alignFace } from "../../recognition/align.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { decodeImage } from "../../recognition/decode.js";
 import type { DetectedFace } from "../../recognition/face.js";
 import { createFaceDetector } from "../../recognition/face-detector.js";

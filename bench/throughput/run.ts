@@ -14,8 +14,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { getRecognizer } from "../../models/manifest.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { machineDescription } from "../support/machine.js";
 import { lfwProbes, sharedDir } from "../support/shared-data.js";
 

@@ -1,7 +1,7 @@
 import { extname } from "node:path";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { describeError, FacefleetError, UsageError } from "../../core/errors.js";
 import { annotateImage } from "../../recognition/annotate.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { Command } from "../main.js";

@@ -9,12 +9,12 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
 import { formatZodIssue } from "../../core/format-issue.js";
 import { type UnknownAlert, unknownAlertSchema } from "../../protocol/api.js";
 import { eventId, type UnknownAlertSetting, type UnknownAlertsView } from "../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 import { ControlError } from "../control.js";
 
 export const DEFAULT_RETENTION_HOURS = 72;

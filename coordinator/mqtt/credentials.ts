@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export const CREDENTIALS_FILE = "mqtt-credentials.json";
 

@@ -1,8 +1,8 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export type RetainedMessage = { topic: string; payload: Buffer; qos: 0 | 1 | 2 };
 

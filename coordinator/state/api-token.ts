@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export const API_TOKEN_FILE = "api-token";
 

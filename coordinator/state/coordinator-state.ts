@@ -7,9 +7,9 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
 import { formatZodIssue } from "../../core/format-issue.js";
-import { writeFileAtomic } from "../../recognition/atomic-write.js";
 
 export const STATE_FILE = "coordinator-state.json";
 

@@ -25,7 +25,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isScriptEntry } from "../../cli/run-as-script.js";
+import { isScriptEntry } from "../../core/run-as-script.js";
 import {
   CoordinatorApi,
   DetectionLedger,

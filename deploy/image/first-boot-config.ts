@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCameraShorthand } from "../../agent/capture/camera-shorthand.js";
 import { agentIdSchema, parseAgentConfig } from "../../agent/config.js";
-import { isScriptEntry } from "../../cli/run-as-script.js";
+import { writeFileAtomicSync } from "../../core/atomic-write.js";
 import {
   ConfigSyntaxError,
   configFormatOf,
@@ -13,8 +13,8 @@ import {
   type YamlParse,
 } from "../../core/config-file.js";
 import { describeError, FacefleetError } from "../../core/errors.js";
+import { isScriptEntry } from "../../core/run-as-script.js";
 import { parseBrokerList } from "../../kafka/connection-config.js";
-import { writeFileAtomicSync } from "../../recognition/atomic-write.js";
 
 /**
  * The SD-card image's first-boot configuration: `facefleet.yaml` (or `facefleet.json`) on the FAT boot
@@ -44,7 +44,7 @@ import { writeFileAtomicSync } from "../../recognition/atomic-write.js";
  * Errors are one line naming the field (`facefleet.yaml: kafka.brokers: …`); nothing is written then. What this
  * shares with deploy/env-config.ts: the agent's schema and its error line (core/config-loader.ts), the text parser
  * (core/config-file.ts), the camera shorthand (agent/capture/camera-shorthand.ts), the broker list
- * (kafka/connection-config.ts) and the atomic write (recognition/atomic-write.ts).
+ * (kafka/connection-config.ts) and the atomic write (core/atomic-write.ts).
  */
 
 export type DeviceIdentity = {
