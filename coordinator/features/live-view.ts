@@ -39,8 +39,8 @@ export class LiveViewFeature implements Feature {
       log,
       onFrame: (camera, time) => bus.emit("annotatedFrame", { camera, time }),
     });
-    // What an earlier coordinator left retained is replaced at once.
-    await this.publish(this.viewers.watched());
+    // What an earlier coordinator left retained is replaced at once (not waited for: the broker may be away).
+    void this.publish(this.viewers.watched());
     this.refresh = setInterval(
       () => {
         const watched = this.viewers.watched();
