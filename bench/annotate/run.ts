@@ -137,7 +137,7 @@ const md = [
   `The Hamilton sample clip (${frames.length} frames, ${labels.width}×${labels.height}) as one ${CAMERA_FPS} fps camera, ${loops} loops, through the worker's`,
   "FrameProcessor (decode → detect → align → embed → match → track → annotate; the demo's gallery of two), the three modes interleaved loop by loop.",
   "`processing` is the detection's `total` (everything the agent does for a frame but producing it); `annotate` is the annotate step",
-  "(drawing the boxes and names and encoding the JPEG), per frame and per annotated frame.",
+  "(the detection's faces made from the tracks, then drawing the boxes and names and encoding the JPEG), per frame and per annotated frame.",
   "",
   "| mode | | frames | annotated | processing p50 ms | p95 ms | mean ms | vs no viewer (mean) | annotate ms per frame | per annotated frame |",
   "|---|---|---|---|---|---|---|---|---|---|",
