@@ -8,9 +8,11 @@ import { RecognitionPipeline } from "../recognition/pipeline.js";
 import { CaptureRole, type CaptureStatsSnapshot, cameraSpec } from "./capture/capture-role.js";
 import { openFrameSource } from "./capture/frame-source.js";
 import type { CommandHandlers } from "./commands/command-listener.js";
+import { LiveViewListener } from "./commands/live-view-listener.js";
 import type { AgentConfig } from "./config.js";
 import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
 import type { ModelDescription } from "./health/health-builder.js";
+import { AnnotationDemand } from "./worker/annotation-demand.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
@@ -60,7 +62,7 @@ export type StartAgentOptions = {
 /** The topics the inference role reads and writes must exist (the broker does not create them). */
 async function assertTopics(kafka: Kafka, config: AgentConfig): Promise<void> {
   const needed = [topics.frames, topics.detections, topics.events, topics.dlq, config.gallery.topic];
-  if (config.worker.annotated) needed.push(topics.annotated);
+  if (config.worker.annotated !== "never") needed.push(topics.annotated);
   await assertTopicsExist(kafka, needed);
 }
 
@@ -89,11 +91,17 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
   const kafka = options.kafka ?? createKafka(config.kafka);
   const stats = new WorkerStats(config.agentId);
   let inference: Inference | undefined;
+  // Which frames get an annotated JPEG: the live view's demands (over MQTT, below) feed it.
+  const annotation = new AnnotationDemand(config.worker);
   let capture: CaptureRole | undefined;
   // The sources are checked first (a missing file or device is one line, before models load or Kafka is touched).
   for (const c of config.roles.capture) checkSource(c);
   if (config.roles.inference) {
-    inference = await startInference(config, kafka, stats, log, options.ownership);
+    inference = await startInference(config, kafka, stats, annotation, log, options.ownership);
+    if (annotation.onDemand && !config.mqtt)
+      log(
+        `worker.annotated is on-demand but there is no mqtt section: only annotateAlways cameras (${config.worker.annotateAlways.length}) are annotated`,
+      );
   }
   if (config.roles.capture.length > 0) {
     try {
@@ -116,6 +124,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
   }
 
   let mqtt: AgentMqtt | undefined;
+  let liveView: LiveViewListener | undefined;
   if (config.mqtt) {
     const gallery = inference?.gallery;
     try {
@@ -154,6 +163,10 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       await inference?.galleryReader.stop().catch(() => undefined);
       throw error;
     }
+    if (inference && annotation.onDemand) {
+      liveView = new LiveViewListener(mqtt.link.client, annotation, log);
+      liveView.start();
+    }
   }
 
   let stopping: Promise<void> | undefined;
@@ -169,6 +182,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
         await inference.galleryReader.stop();
       }
       // Last: `offline` once the work is finished and committed.
+      liveView?.stop();
       await mqtt?.close();
     })();
     return stopping;
@@ -222,6 +236,7 @@ async function startInference(
   config: AgentConfig,
   kafka: Kafka,
   stats: WorkerStats,
+  annotation: AnnotationDemand,
   log: (line: string) => void,
   ownership: PartitionOwnership | undefined,
 ): Promise<Inference> {
@@ -269,6 +284,7 @@ async function startInference(
     pipeline,
     gallery,
     stats,
+    annotation,
     log,
     ownership,
   });

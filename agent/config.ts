@@ -6,6 +6,7 @@ import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
+import { annotationSettingsFields } from "./worker/annotation-settings.js";
 import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
 
 /**
@@ -17,7 +18,7 @@ import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
  *   "kafka": { "brokers": ["10.0.0.5:9092"] },
  *   "roles": { "capture": [{ "camera": "door", "source": "/dev/video0", "fps": 10 }], "inference": true },
  *   "recognition": { "threads": 2, "minFaceSize": 32 },
- *   "worker": { "annotated": true, "maxFrameAgeMs": 5000 },
+ *   "worker": { "annotated": "on-demand", "maxFrameAgeMs": 5000 },
  *   "mqtt": { "url": "mqtt://10.0.0.5:1883", "username": "facefleet", "password": "…", "healthIntervalMs": 5000 }
  * }
  *
@@ -103,8 +104,8 @@ export const workerSettingsSchema = z.strictObject({
    * agent/worker/assignment-plan.ts, docs/partition-assignment.md). All agents of a group must agree.
    */
   assignment: z.enum(["consumer-group", "plan"]).default("consumer-group"),
-  /** Publish annotated JPEGs to facefleet.annotated. */
-  annotated: z.boolean().default(true),
+  /** annotated (on-demand | always | never), annotateAlways, annotateMaxFps: agent/worker/annotation-settings.ts. */
+  ...annotationSettingsFields,
   /** Frames older than this (now − capture time) when their turn comes are skipped and counted; 0 = never skip. */
   maxFrameAgeMs: z.number().int().min(0).default(5000),
   /** Frames larger than this go to the DLQ unprocessed. */

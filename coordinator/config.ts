@@ -103,6 +103,12 @@ export const coordinatorConfigSchema = z.strictObject({
       purgeIntervalMs: z.number().int().min(1000).default(600_000),
     })
     .prefault({}),
+  /**
+   * The live view (coordinator/features/live-view.ts): the cameras dashboard viewers watch are published retained
+   * on `facefleet/live-view` with this lease, refreshed every third of it; agents stop annotating a camera at the
+   * latest one lease after the last refresh (a coordinator that died).
+   */
+  liveView: z.strictObject({ leaseMs: z.number().int().min(1000).max(600_000).default(15_000) }).prefault({}),
   /** Home Assistant MQTT discovery: a "last person seen" sensor per camera. */
   homeAssistant: z
     .strictObject({ enabled: z.boolean().default(false), discoveryPrefix: z.string().min(1).default("homeassistant") })

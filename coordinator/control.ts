@@ -2,7 +2,7 @@
  * What the coordinator's API (coordinator/api/) can ask of the running coordinator: the seam between
  * the HTTP layer and the registry / planner / MQTT. coordinator/coordinator.ts implements it.
  */
-import type { AgentView, PlanChangeResult, PlanView, StreamMessage } from "../protocol/api.js";
+import type { AgentView, CameraSelection, PlanChangeResult, PlanView, StreamMessage } from "../protocol/api.js";
 
 /** A refusal the API turns into a status code: not-found → 404, conflict → 409. */
 export class ControlError extends Error {
@@ -34,4 +34,12 @@ export interface CoordinatorControl {
   undrain(agent: string): Promise<PlanChangeResult>;
   /** Live changes for the WebSocket stream; returns the unsubscribe function. */
   subscribe(listener: (message: StreamMessage) => void): () => void;
+  /** A live-view viewer (one stream connection): the agents annotate the cameras some viewer watches. */
+  viewer(): LiveViewer;
+}
+
+/** One viewer of the live view: `watch` replaces its selection; `leave` when its connection closes. */
+export interface LiveViewer {
+  watch(cameras: CameraSelection): void;
+  leave(): void;
 }

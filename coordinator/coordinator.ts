@@ -94,7 +94,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     const planning = new PlanningFeature(fleet, kafka, stateFile);
     const gallery = new GalleryFeature(kafka); // one reader and one writer, for corrections and people
     const corrections = new CorrectionsFeature(gallery);
-    const liveView = new LiveViewFeature(kafka);
+    const liveView = new LiveViewFeature(kafka, link);
     const people = new PeopleFeature(gallery);
     const staticDir = config.http.staticDir ?? defaultStaticDir();
     const routed = [liveView, people, corrections];
@@ -102,6 +102,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       fleet,
       planning,
       link,
+      viewer: () => liveView.viewer(),
       token,
       ...(staticDir ? { staticDir } : {}),
       routesOf: () => routed.flatMap((f) => f.routes()),

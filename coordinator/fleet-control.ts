@@ -7,7 +7,7 @@
 import type { AgentView, PlanChangeResult, PlanView, StreamMessage } from "../protocol/api.js";
 import type { CommandAck } from "../protocol/command.js";
 import type { PartitionPlan } from "../protocol/plan.js";
-import { ControlError, type CoordinatorControl } from "./control.js";
+import { ControlError, type CoordinatorControl, type LiveViewer } from "./control.js";
 import type { FleetInput, PlanKeeper, ReplanResult } from "./plan/plan-keeper.js";
 import type { AgentRegistry } from "./registry/agent-registry.js";
 
@@ -24,6 +24,8 @@ export type FleetControlDeps = {
   afterPlan: (result: ReplanResult) => ReplanResult;
   emit: (message: StreamMessage) => void;
   subscribe: (listener: (message: StreamMessage) => void) => () => void;
+  /** A live-view viewer (coordinator/media/live-viewers.ts). */
+  viewer: () => LiveViewer;
   /** Sends a command to an agent; null when it did not answer in time. */
   command: (agent: string, command: "drain" | "undrain") => Promise<CommandAck | null>;
 };
@@ -100,5 +102,6 @@ export function createFleetControl(deps: FleetControlDeps): CoordinatorControl {
       return setDrained(agent, false);
     },
     subscribe: deps.subscribe,
+    viewer: deps.viewer,
   };
 }

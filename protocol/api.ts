@@ -102,3 +102,17 @@ export const streamMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert"), alert: unknownAlertSchema }),
 ]);
 export type StreamMessage = z.infer<typeof streamMessageSchema>;
+
+/** What the live view asks for: every camera, or these. */
+export const cameraSelectionSchema = z.union([z.literal("all"), z.array(z.string().min(1).max(128)).max(256)]);
+export type CameraSelection = z.infer<typeof cameraSelectionSchema>;
+
+/**
+ * Messages on the WebSocket GET /api/stream, client to server. `watch`: the cameras this connection shows live
+ * (replacing what it said before; `[]` = none). The coordinator has the agents annotate exactly the cameras some
+ * connection watches (protocol/live-view.ts); a connection's watch ends when it closes.
+ */
+export const streamClientMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("watch"), cameras: cameraSelectionSchema }),
+]);
+export type StreamClientMessage = z.infer<typeof streamClientMessageSchema>;

@@ -12,6 +12,8 @@ export const mqttTopics = {
   commandAck: (agentId: string) => `${MQTT_PREFIX}/agents/${agentId}/cmd/ack`,
   /** retained PartitionPlan JSON */
   plan: `${MQTT_PREFIX}/plan`,
+  /** retained LiveViewDemand JSON (protocol/live-view.ts): the cameras watched live, with a lease */
+  liveView: `${MQTT_PREFIX}/live-view`,
   /** RecognitionEvent JSON per camera */
   events: (camera: string) => `${MQTT_PREFIX}/events/${camera}`,
   /** wildcards the coordinator subscribes to */

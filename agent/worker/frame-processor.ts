@@ -2,11 +2,11 @@ import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
-import { annotateImage } from "../../recognition/annotate.js";
 import { toFaceResult } from "../../recognition/face-result.js";
 import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
+import type { FrameAnnotator } from "./annotator.js";
 import type { FrameRecord } from "./frame-intake.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
@@ -54,7 +54,8 @@ export class FrameProcessor {
     private readonly gallery: GalleryView,
     private readonly trackers: Trackers,
     private readonly agent: string,
-    private readonly annotate: boolean,
+    /** The annotate step (annotator.ts); false: never annotate. */
+    private readonly annotator: FrameAnnotator | false,
   ) {
     const described = pipeline.describe();
     this.models = {
@@ -119,16 +120,8 @@ export class FrameProcessor {
       if (track?.confidence !== undefined) out.confidence = Math.round(track.confidence * 1e4) / 1e4;
       return out;
     });
-    const annotated = this.annotate
-      ? await annotateImage(
-          analysis.image,
-          analysis.faces.map((face, i) => ({
-            box: face.box,
-            identity: faces[i]?.identity ?? "Unknown",
-            detail: faces[i]?.distance !== undefined ? faces[i]?.distance?.toFixed(2) : undefined,
-          })),
-        )
-      : null;
+    // Only when something consumes it (annotator.ts); the boxes and names are in the detection either way.
+    const annotated = this.annotator ? await this.annotator.annotate(headers.camera, headers["capture-time"], analysis.image, faces) : null;
     const t4 = performance.now();
 
     const doneTime = Date.now();

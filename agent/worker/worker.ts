@@ -4,6 +4,8 @@ import { topics } from "../../protocol/topics.js";
 import { DecodeError } from "../../recognition/decode.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { WorkerSettings } from "../config.js";
+import { AnnotationDemand } from "./annotation-demand.js";
+import { FrameAnnotator } from "./annotator.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
 import { PlanOwnership } from "./assignment-plan.js";
 import { deadLetterMessage } from "./dead-letter.js";
@@ -24,6 +26,8 @@ export type InferenceWorkerOptions = {
   /** Default: Kafka's consumer group `settings.groupId`. */
   ownership?: PartitionOwnership;
   stats?: WorkerStats;
+  /** Which frames get an annotated JPEG (fed by the live view's demands over MQTT). Default: from `settings` alone. */
+  annotation?: AnnotationDemand;
   log?: (line: string) => void;
 };
 
@@ -64,7 +68,9 @@ export class InferenceWorker {
         ? new PlanOwnership({ kafka: options.kafka, agentId: options.agentId, groupId: options.settings.groupId, log: this.log })
         : consumerGroupOwnership(options.settings.groupId));
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
-    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, options.settings.annotated);
+    const annotation = options.annotation ?? new AnnotationDemand(options.settings);
+    const annotator = annotation.enabled && new FrameAnnotator(annotation);
+    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, annotator);
     this.done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
       this.failed = reject;

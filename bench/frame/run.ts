@@ -15,7 +15,9 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { trackSettingsSchema } from "../../agent/config.js";
+import { parseAgentConfig, trackSettingsSchema } from "../../agent/config.js";
+import { AnnotationDemand } from "../../agent/worker/annotation-demand.js";
+import { FrameAnnotator } from "../../agent/worker/annotator.js";
 import { FrameProcessor } from "../../agent/worker/frame-processor.js";
 import { Trackers } from "../../agent/worker/tracker.js";
 import { writeFileAtomic } from "../../core/atomic-write.js";
@@ -65,7 +67,12 @@ const config = (name: string, what: string, recogniseOnce: { enabled: boolean })
     gallery,
     new Trackers(trackSettingsSchema.parse({ recogniseOnce }), name),
     "bench",
-    values.annotate ?? false,
+    // --annotate: every frame annotated (as `annotated: "always"` with no cap).
+    values.annotate
+      ? new FrameAnnotator(
+          new AnnotationDemand(parseAgentConfig({ agentId: "bench", worker: { annotated: "always", annotateMaxFps: 0 } }).worker),
+        )
+      : false,
   ),
   seq: 0,
   samples: Object.fromEntries(STAGES.map((s) => [s, []])) as unknown as Record<Stage, number[]>,

@@ -734,7 +734,7 @@ async function measureAll(): Promise<PipelineResults> {
         framePartitions: FRAME_PARTITIONS,
         frames: `${frames.length} frames of short_hamilton_clip.mp4, ${size.width}x${size.height} JPEG (ffmpeg -q:v 5), looped`,
         agentConfig:
-          "defaults of agent/config.ts, recognition.threads 1 (worker.annotated true, maxFrameAgeMs 5000, commitIntervalMs 1000)",
+          "defaults of agent/config.ts, recognition.threads 1 (worker.annotated on-demand and no live viewer: no frame annotated; maxFrameAgeMs 5000, commitIntervalMs 1000)",
         broker: `Kafka ${up.version}, heap 512m, 127.0.0.1:${BROKER_PORT}`,
         gallery: pushed,
         latency: "Kafka timestamp of the detection record (agent producer's create time) - frame capture-time header (= send time)",

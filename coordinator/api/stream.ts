@@ -1,13 +1,15 @@
 /**
  * GET /api/stream: the dashboard's live feed over a WebSocket. On connect a `snapshot` (agents + plan),
- * then every StreamMessage of control.subscribe() as JSON text frames. The upgrade is refused with 401
+ * then every StreamMessage of control.subscribe() as JSON text frames. The client may send `watch` (the
+ * cameras its live view shows, protocol/api.ts): the connection is a live-view viewer (control.viewer()) until it closes. The upgrade is refused with 401
  * before it is accepted when the credentials are missing (auth.hook runs as the route's onRequest).
  * Dead clients are found by ping/pong, clients that cannot keep up are closed, and closeAll() ends
  * every connection when the server stops.
  */
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
-import type { StreamMessage } from "../../protocol/api.js";
+import { formatZodIssue } from "../../core/format-issue.js";
+import { type StreamClientMessage, type StreamMessage, streamClientMessageSchema } from "../../protocol/api.js";
 import type { CoordinatorControl } from "../control.js";
 import type { ApiAuth } from "./auth.js";
 import { oneLine } from "./errors.js";
@@ -20,6 +22,18 @@ const HEARTBEAT_MS = 30_000;
 const CLOSE_GRACE_MS = 1_000;
 
 export type StreamOptions = { control: CoordinatorControl; auth: ApiAuth; log: (line: string) => void; heartbeatMs?: number };
+
+/** A client's text frame as a StreamClientMessage, or the one-line reason it is not one. */
+function parseClientMessage(text: string): StreamClientMessage | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return "(root): not JSON";
+  }
+  const parsed = streamClientMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : formatZodIssue(parsed.error);
+}
 
 export class StreamHub {
   private readonly clients = new Set<WebSocket>();
@@ -55,8 +69,17 @@ export class StreamHub {
     this.clients.add(socket);
     this.alive.add(socket);
     socket.on("pong", () => this.alive.add(socket));
-    // The stream is one-way; whatever a client sends is ignored (ws caps its size with maxPayload).
-    socket.on("message", () => {});
+    // The client's only message is `watch` (the live view's cameras); anything else closes it with 1008 naming the
+    // field (ws caps the size with maxPayload).
+    const viewer = this.o.control.viewer();
+    socket.on("message", (data, isBinary) => {
+      const message = isBinary ? undefined : parseClientMessage(data.toString());
+      if (message === undefined || typeof message === "string") {
+        socket.close(1008, oneLine(message ?? "binary frames are not accepted").slice(0, 120));
+        return;
+      }
+      viewer.watch(message.cameras);
+    });
     const send = (message: StreamMessage) => {
       if (socket.readyState !== socket.OPEN) return;
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -68,6 +91,7 @@ export class StreamHub {
     let unsubscribe: (() => void) | undefined;
     socket.once("close", () => {
       this.clients.delete(socket);
+      viewer.leave();
       unsubscribe?.();
     });
     try {

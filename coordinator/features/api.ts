@@ -9,7 +9,7 @@ import { agentRoutes } from "../api/routes-agents.js";
 import { partitionRoutes } from "../api/routes-partitions.js";
 import { type ApiServer, startApiServer } from "../api/server.js";
 import type { CoordinatorBus } from "../bus.js";
-import type { CoordinatorControl } from "../control.js";
+import type { CoordinatorControl, LiveViewer } from "../control.js";
 import { withoutEmbedding } from "../corrections/corrections.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { createFleetControl } from "../fleet-control.js";
@@ -21,6 +21,8 @@ export type ApiFeatureOptions = {
   fleet: FleetState;
   planning: PlanningFeature;
   link: MqttLinkFeature;
+  /** A live-view viewer for a stream connection (the live-view feature). */
+  viewer: () => LiveViewer;
   token: string;
   /** The built dashboard, when there is one. */
   staticDir?: string;
@@ -72,6 +74,7 @@ export class ApiFeature implements Feature {
         return () => this.listeners.delete(listener);
       },
       command: (agent, command) => link.command(agent, command, config.commandTimeoutMs),
+      viewer: this.o.viewer,
     });
     this.server = await startApiServer({
       control: this.fleetControl,

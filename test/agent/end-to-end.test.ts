@@ -104,6 +104,9 @@ test("agent end to end: SIGKILL and restart lose no frame, gallery hot reload, t
       recognition: { executionProvider: "cpu", precision: "fp32", threads: 1 },
       worker: {
         groupId,
+        // No coordinator here to ask for them: every frame is annotated (the default is on demand, capped).
+        annotated: "always",
+        annotateMaxFps: 0,
         maxFrameAgeMs: 120_000,
         sessionTimeoutMs: 3000,
         heartbeatIntervalMs: 500,

@@ -23,7 +23,7 @@ test("config: defaults, and one-line errors that name the field", () => {
   assert.equal(config.roles.inference, true);
   assert.deepEqual(config.roles.capture, []);
   assert.equal(config.worker.groupId, "facefleet-inference");
-  assert.equal(config.worker.annotated, true);
+  assert.equal(config.worker.annotated, "on-demand");
   assert.equal(config.worker.track.iouThreshold, 0.3);
   assert.equal(config.gallery.topic, "facefleet.gallery");
   assert.equal(config.recognition.minFaceSize, 20);

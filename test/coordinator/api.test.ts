@@ -425,6 +425,36 @@ test("the stream sends a snapshot, then a plan message after a move; closing uns
   });
 });
 
+test("a stream's watch message makes it a live-view viewer until it closes; an invalid one closes it with 1008 naming the field", async () => {
+  await withServer(async (ctx) => {
+    const url = `${ctx.url.replace(/^http/, "ws")}/api/stream?token=${encodeURIComponent(TOKEN)}`;
+    const settle = async (predicate: () => boolean) => {
+      for (let i = 0; i < 100 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+      return predicate();
+    };
+    const grid = openStream(url);
+    const single = openStream(url);
+    for (const client of [grid, single]) {
+      await client.opened;
+      assert.equal((await client.next()).type, "snapshot");
+    }
+    grid.ws.send(JSON.stringify({ type: "watch", cameras: "all" }));
+    single.ws.send(JSON.stringify({ type: "watch", cameras: ["cam-3"] }));
+    assert.ok(await settle(() => ctx.control.viewers.size === 2));
+    assert.deepEqual(ctx.control.viewers.watched(), { all: true, cameras: ["cam-3"] });
+    await grid.close();
+    assert.ok(await settle(() => !ctx.control.viewers.watched().all), "the closed connection's watch ended");
+    assert.deepEqual(ctx.control.viewers.watched(), { all: false, cameras: ["cam-3"] });
+
+    const closed = new Promise<[number, string]>((resolve) => single.ws.once("close", (code, reason) => resolve([code, String(reason)])));
+    single.ws.send(JSON.stringify({ type: "watch", cameras: "some" }));
+    const [code, reason] = await closed;
+    assert.equal(code, 1008);
+    assert.match(reason, /^cameras: /);
+    assert.ok(await settle(() => ctx.control.viewers.size === 0));
+  });
+});
+
 test("closing the server closes open streams", async () => {
   const control = fleet();
   const server = await startApiServer({ control, host: "127.0.0.1", port: 0, token: TOKEN, routes: fleetRoutes(control) });

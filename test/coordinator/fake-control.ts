@@ -3,7 +3,8 @@
  * plain object, changed for real by move/pin/unpin/drain/undrain, each change emitted as StreamMessages.
  */
 
-import { ControlError, type CoordinatorControl } from "../../coordinator/control.js";
+import { ControlError, type CoordinatorControl, type LiveViewer } from "../../coordinator/control.js";
+import { LiveViewers } from "../../coordinator/media/live-viewers.js";
 import type { AgentView, PlanChangeResult, PlanView, StreamMessage } from "../../protocol/api.js";
 import { type PartitionPlan, partitionsOf } from "../../protocol/plan.js";
 
@@ -104,6 +105,13 @@ export class FakeControl implements CoordinatorControl {
   subscribe(listener: (message: StreamMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The real registry of live-view viewers (what the stream's `watch` messages change). */
+  readonly viewers = new LiveViewers();
+
+  viewer(): LiveViewer {
+    return this.viewers.join();
   }
 
   emit(message: StreamMessage): void {

@@ -54,7 +54,7 @@ export interface BrowserFleetOptions {
   httpPort: number;
   partitions: number;
   agentIds: string[];
-  /** Agents publish annotated frames (the live view needs them). */
+  /** Agents annotate frames on demand (the live view's watched cameras), as by default. */
   annotated?: boolean;
 }
 
@@ -120,9 +120,10 @@ export async function startBrowserFleet(t: TestContext, options: BrowserFleetOpt
   for (const id of options.agentIds) {
     const file = writeAgentConfig(dir, id, ports);
     if (options.annotated) {
-      // The live view shows facefleet.annotated: turn the agents' annotated output on.
+      // The live view shows facefleet.annotated: the agents annotate the cameras it watches (the test config's
+      // `annotated: false` would never).
       const config = JSON.parse(readFileSync(file, "utf8")) as { worker: Record<string, unknown> };
-      config.worker.annotated = true;
+      config.worker.annotated = "on-demand";
       writeFileSync(file, JSON.stringify(config, null, 2));
     }
     const agent = new FleetProcess(id, ["agent", "--config", file]);

@@ -285,7 +285,11 @@ test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a 
   const flow = await FrameFlow.start(kafka, CAMERAS, 1000);
   fleet.cleanup(() => flow.stop());
 
-  // --- Live: a tile per camera with the newest annotated JPEG, refreshed by `frame` messages.
+  // --- Live: a tile per camera with the newest annotated JPEG, refreshed by `frame` messages. Nothing is
+  // annotated until the Live view watches the cameras (annotation on demand).
+  await check("every camera's frames detected", () => new Set(ledger.all().map((d) => d.camera)).size === CAMERAS, 180_000);
+  assert.deepEqual((await api.request("GET", "/api/cameras")).json, { cameras: [] }, "no annotated frame while nobody watches");
+  await page.getByTestId("tab-live").click();
   await check(
     "GET /api/cameras lists every camera",
     async () => {
@@ -296,7 +300,6 @@ test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a 
   );
   const latest = await api.request("GET", "/api/cameras/cam-0/latest.jpg");
   assert.equal(latest.status, 200);
-  await page.getByTestId("tab-live").click();
   const tile = page.getByTestId("tile-cam-0");
   const image = tile.locator("img");
   await image.waitFor();

@@ -7,7 +7,9 @@ import { CameraTile } from "./camera-tile.js";
 
 /**
  * Live view: one tile per camera from GET /api/cameras (protocol/api-media.ts), refreshed on each `frame`
- * stream message; a click shows one camera large.
+ * stream message; a click shows one camera large. While shown it watches its cameras (all, or the one shown large):
+ * the agents annotate only cameras some dashboard watches, so a tile appears once its camera's first annotated
+ * frame arrives.
  */
 export function LiveView({ subscribeFrames }: { subscribeFrames: FleetStream["subscribeFrames"] }) {
   const [frames, setFrames] = useState<ReadonlyMap<string, number | null>>(new Map());
@@ -29,12 +31,16 @@ export function LiveView({ subscribeFrames }: { subscribeFrames: FleetStream["su
       .catch((caught: unknown) => {
         if (!cancelled) setError(describeError(caught));
       });
-    const unsubscribe = subscribeFrames((frame) => setFrames((current) => new Map(current).set(frame.camera, frame.time)));
+    // The grid watches every camera; one camera shown large watches only that one.
+    const unsubscribe = subscribeFrames(
+      (frame) => setFrames((current) => new Map(current).set(frame.camera, frame.time)),
+      selected === null ? "all" : [selected],
+    );
     return () => {
       cancelled = true;
       unsubscribe();
     };
-  }, [subscribeFrames]);
+  }, [subscribeFrames, selected]);
 
   const cameras = [...frames.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
 
@@ -56,7 +62,7 @@ export function LiveView({ subscribeFrames }: { subscribeFrames: FleetStream["su
         </p>
       )}
       {cameras.length === 0 && !error ? (
-        <p class="empty">No camera has sent an annotated frame yet.</p>
+        <p class="empty">No annotated frame yet: the agents annotate the cameras watched here from their next frame.</p>
       ) : (
         <div class="tile-grid">
           {cameras.map((camera) => (

@@ -1,4 +1,4 @@
-import type { StreamMessage } from "../../../protocol/api.js";
+import type { CameraSelection, StreamClientMessage, StreamMessage } from "../../../protocol/api.js";
 
 /** Everything the dashboard reads from GET /api/stream. */
 export type DashboardMessage = StreamMessage;
@@ -40,6 +40,7 @@ export class StreamClient {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private stopped = true;
+  private watched: CameraSelection = [];
 
   constructor(private readonly handlers: StreamHandlers) {}
 
@@ -57,6 +58,22 @@ export class StreamClient {
     socket?.close(1000, "dashboard closed");
   }
 
+  /**
+   * The cameras the live view shows (the coordinator has the agents annotate them while some connection watches
+   * them); sent now and again on every reconnect. `[]`: none.
+   */
+  watch(cameras: CameraSelection): void {
+    this.watched = cameras;
+    this.sendWatch();
+  }
+
+  private sendWatch(): void {
+    const socket = this.socket;
+    if (socket === null || socket.readyState !== WebSocket.OPEN) return;
+    const message: StreamClientMessage = { type: "watch", cameras: this.watched };
+    socket.send(JSON.stringify(message));
+  }
+
   private connect(): void {
     if (this.stopped) return;
     this.handlers.onStatus(this.failures === 0 ? "connecting" : "down");
@@ -65,6 +82,7 @@ export class StreamClient {
     socket.onopen = () => {
       if (socket !== this.socket) return;
       this.failures = 0;
+      this.sendWatch();
       this.handlers.onStatus("open");
     };
     socket.onmessage = (event) => {
