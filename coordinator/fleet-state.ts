@@ -3,6 +3,7 @@
  * per partition (meter) and the plan (keeper), and the views of them the API and the planner read.
  */
 import type { Kafka } from "kafkajs";
+import { median } from "../core/stats.js";
 import type { AgentView, PlanView } from "../protocol/api.js";
 import type { AgentHealth } from "../protocol/health.js";
 import { type PartitionPlan, partitionsOf } from "../protocol/plan.js";
@@ -108,11 +109,4 @@ export class FleetState {
       loadKnown: this.meter.measured,
     };
   }
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

@@ -3,6 +3,7 @@
  * reads `snapshot()`) and the periodic log line. Counters only grow; latencies are percentiles of a
  * sliding window of the most recent frames.
  */
+import { nearestRank } from "../../core/stats.js";
 
 export const STAGES = ["queue", "decode", "detect", "align", "embed", "match", "track", "annotate", "produce", "total"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -53,7 +54,7 @@ class Window {
   percentiles(): { p50: number; p95: number } {
     if (this.count === 0) return { p50: 0, p95: 0 };
     const sorted = Array.from(this.samples.subarray(0, this.count)).sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+    const at = (q: number) => nearestRank(sorted, q);
     const round = (v: number) => Math.round(v * 10) / 10;
     return { p50: round(at(0.5)), p95: round(at(0.95)) };
   }

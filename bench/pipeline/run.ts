@@ -30,6 +30,7 @@ import { parseArgs, promisify } from "node:util";
 import kafkajs, { type Admin, type Consumer, type Kafka, type PartitionMetadata, type Producer } from "kafkajs";
 import sharp from "sharp";
 import { writeFileAtomic } from "../../core/atomic-write.js";
+import { nearestRank } from "../../core/stats.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local/local-broker.js";
 import { ensureTopics, topicSpecs } from "../../kafka/topics-ensure.js";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
@@ -350,9 +351,7 @@ async function runCamera(
 // Statistics
 
 export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+  return sorted.length === 0 ? null : nearestRank(sorted, p / 100);
 }
 
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);

@@ -1,5 +1,6 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
+import { nearestRank } from "../../core/stats.js";
 import type { FaceRecognizer } from "../../recognition/face-recognizer.js";
 import type { RgbImage } from "../../recognition/image.js";
 
@@ -36,8 +37,10 @@ export async function timeEmbeddings(
   return { samples, cpuSamples, loadBefore, loadAfter: loadavg()[0] as number };
 }
 
-/** The q-quantile (0..1) of the values, by rank. */
+/** The q-quantile (0..1) of the values, by nearest rank (core/stats.ts). */
 export function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return nearestRank(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
