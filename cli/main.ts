@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describeError, FacefleetError } from "../core/errors.js";
 import { exitQuietlyOnClosedStdout } from "./closed-pipe.js";
 
@@ -33,13 +34,23 @@ async function printHelp(): Promise<void> {
     const command = await load();
     lines.push(`  ${name.padEnd(12)} ${command.summary}`);
   }
-  lines.push("", "Run `facefleet <command> --help` for the options of one command.");
+  lines.push("", "Run `facefleet <command> --help` for the options of one command; `facefleet --version` prints the version.");
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** The package's version, from its package.json (dist/cli/main.js -> ../../package.json). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
 }
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedStdout();
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`facefleet ${packageVersion()}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     await printHelp();
     return name === undefined ? 2 : 0;
