@@ -100,12 +100,12 @@ export class PlanningFeature implements Feature {
     try {
       const input = this.fleet.fleetInput();
       const result = this.afterPlan(await this.fleet.keeper.replan(input, why));
-      if (!result.published && why !== "load")
-        log(
-          `plan v${result.plan?.version ?? "-"} kept (${why}): ${input.agents.map((a) => `${a.id} ${a.capacityFps} fps`).join(", ")}; load ${input.loads
-            .reduce((sum, l) => sum + l.fps, 0)
-            .toFixed(1)} fps${result.warnings.length > 0 ? `; ${result.warnings.join("; ")}` : ""}`,
-        );
+      if (!result.published && why !== "load") {
+        const agents = input.agents.length > 0 ? input.agents.map((a) => `${a.id} ${a.capacityFps} fps`).join(", ") : "no agent";
+        const load = input.loads.reduce((sum, l) => sum + l.fps, 0).toFixed(1);
+        const warnings = result.warnings.length > 0 ? `; ${result.warnings.join("; ")}` : "";
+        log(`plan v${result.plan?.version ?? "-"} kept (${why}): ${agents}; load ${load} fps${warnings}`);
+      }
     } catch (error) {
       log(`cannot publish the plan (${why}): ${(error as Error).message}; retrying`);
       this.schedule(why, RETRY_MS);
