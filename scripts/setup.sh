@@ -37,6 +37,8 @@ if [ "$tests" = 1 ]; then
   { command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || for_tests+=(mosquitto)
   # Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
   [ -x /usr/bin/chromium ] || for_tests+=(chromium)
+  # promtool (Debian's prometheus package): the metrics test checks the coordinator's /api/metrics with it.
+  command -v promtool >/dev/null || for_tests+=(prometheus)
 fi
 if [ $((${#runtime[@]} + ${#for_tests[@]})) -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
