@@ -39,6 +39,10 @@ if [ "$tests" = 1 ]; then
   [ -x /usr/bin/chromium ] || for_tests+=(chromium)
   # promtool (Debian's prometheus package): the metrics test checks the coordinator's /api/metrics with it.
   command -v promtool >/dev/null || for_tests+=(prometheus)
+  # GStreamer's RTSP server (Python bindings, H.264 parser): the real RTSP server of test/capture/rtsp-server.test.ts.
+  /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gst, GstRtspServer; Gst.init(None); assert Gst.ElementFactory.find("h264parse") and Gst.ElementFactory.find("qtdemux")' \
+    2>/dev/null || for_tests+=(gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 fi
 if [ $((${#runtime[@]} + ${#for_tests[@]})) -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
