@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   config: async () => (await import("./commands/config.js")).configCommand,
   gallery: async () => (await import("./commands/gallery.js")).galleryCommand,
   tail: async () => (await import("./commands/tail.js")).tailCommand,
+  restream: async () => (await import("./commands/restream.js")).restreamCommand,
   demo: async () => (await import("./commands/demo.js")).demoCommand,
 };
 

@@ -39,6 +39,8 @@ if [ "$tests" = 1 ]; then
   [ -x /usr/bin/chromium ] || for_tests+=(chromium)
   # promtool (Debian's prometheus package): the metrics test checks the coordinator's /api/metrics with it.
   command -v promtool >/dev/null || for_tests+=(prometheus)
+  # nginx with the RTMP module: the RTMP server that test/cli/restream.test.ts publishes to.
+  { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; } || for_tests+=(nginx-light libnginx-mod-rtmp)
   # GStreamer's RTSP server (Python bindings, H.264 parser): the real RTSP server of test/capture/rtsp-server.test.ts.
   /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
 from gi.repository import Gst, GstRtspServer; Gst.init(None); assert Gst.ElementFactory.find("h264parse") and Gst.ElementFactory.find("qtdemux")' \
