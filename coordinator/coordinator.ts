@@ -25,7 +25,6 @@ import { GalleryFeature } from "./features/gallery.js";
 import { HomeAssistantFeature } from "./features/home-assistant.js";
 import { LiveViewFeature } from "./features/live-view.js";
 import { LoadSamplingFeature } from "./features/load-sampling.js";
-import { MetricsFeature } from "./features/metrics.js";
 import { MqttBrokerFeature } from "./features/mqtt-broker.js";
 import { MqttLinkFeature } from "./features/mqtt-link.js";
 import { PeopleFeature } from "./features/people.js";
@@ -98,8 +97,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     const liveView = new LiveViewFeature(kafka, link);
     const people = new PeopleFeature(gallery);
     const staticDir = config.http.staticDir ?? defaultStaticDir();
-    const metrics = new MetricsFeature(fleet);
-    const routed = [liveView, people, corrections, metrics];
+    const routed = [liveView, people, corrections];
     const api = new ApiFeature({
       fleet,
       planning,
@@ -111,7 +109,6 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     });
     // In this order: the liveness feature listens before the link brings the agents' retained status in.
     for (const feature of [
-      metrics, // first: it counts what the others emit from their start on
       planning,
       new LoadSamplingFeature(fleet),
       new FleetLivenessFeature(fleet),
