@@ -81,7 +81,8 @@ export function sampleValue(text: PromText, name: string, labels: Record<string,
   return (found[0] as PromSample).value;
 }
 
-function findPromtool(): string {
+/** Where promtool is; throws, saying how to install it, when it is not there. */
+export function promtoolPath(): string {
   for (const dir of [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/local/bin"])
     if (dir && existsSync(join(dir, "promtool"))) return join(dir, "promtool");
   throw new Error(
@@ -91,7 +92,7 @@ function findPromtool(): string {
 
 /** `promtool check metrics` on the text: its exit status and what it said (lint problems included). */
 export function promtoolCheck(text: string): { code: number | null; output: string } {
-  const run = spawnSync(findPromtool(), ["check", "metrics"], { input: text, encoding: "utf8", timeout: 30_000 });
+  const run = spawnSync(promtoolPath(), ["check", "metrics"], { input: text, encoding: "utf8", timeout: 30_000 });
   if (run.error) throw run.error;
   return { code: run.status, output: `${run.stdout}${run.stderr}`.trim() };
 }
