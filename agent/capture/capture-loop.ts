@@ -97,7 +97,7 @@ export class CameraCapture {
    * `maxFrames` (over this run) are captured. Throws what the source throws (ffmpeg failed, device gone).
    * Never waits for Kafka: offer() does not block.
    */
-  async pump(producer: FrameProducer, options: { maxFrames?: number } = {}): Promise<void> {
+  async pump(producer: Pick<FrameProducer, "offer">, options: { maxFrames?: number } = {}): Promise<void> {
     let run = 0;
     for await (const frame of this.opened.frames) {
       producer.offer(this.spec.camera, await this.sequence.next(), frame);

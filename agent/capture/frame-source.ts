@@ -49,6 +49,10 @@ export function openFrameSource(
           ...options,
           onReconnect: (reason, delay, attempt) =>
             notice(`rtsp ${redactUrl(source)}: ${reason}; reconnecting in ${(delay / 1000).toFixed(0)}s (attempt ${attempt})`),
+          onRecovered: (attempts, withoutMs) =>
+            notice(
+              `rtsp ${redactUrl(source)}: reconnected, frames again after ${attempts} attempt${attempts === 1 ? "" : "s"} (${(withoutMs / 1000).toFixed(1)}s without frames)`,
+            ),
         }),
       };
     case "v4l2":
