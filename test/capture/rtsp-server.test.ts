@@ -104,6 +104,12 @@ test("RTSP from a real server: frames flow, the server dies and comes back, capt
     assert.equal(all[i], (all[i - 1] as number) + 1, `seq ${all[i - 1]} then ${all[i]}: no gap, repeat or reset`);
   const firstAfter = all[beforeRestart];
   assert.ok(firstAfter !== undefined && firstAfter > lastBefore, `seq continues after the reconnect (${lastBefore} -> ${firstAfter})`);
+  assert.ok(
+    lines.some((l) =>
+      /rtsp rtsp:\/\/127\.0\.0\.1:28554\/cam: reconnected, frames again after \d+ attempts? \(\d+\.\ds without frames\)/.test(l),
+    ),
+    `a line says frames flow again:\n${lines.join("\n")}`,
+  );
   const camera = role.snapshot().cameras.stage;
   assert.equal(camera?.state, "running");
 });
