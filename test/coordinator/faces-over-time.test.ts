@@ -14,12 +14,11 @@
  *   back (the search finds Obama's events again, the clusters stay empty of both).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import kafkajs from "kafkajs";
-import { encodeCrop, roundEmbedding } from "../../agent/worker/frame-processor.js";
 import { parseCoordinatorConfig } from "../../coordinator/config.js";
 import { type RunningCoordinator, startCoordinator } from "../../coordinator/coordinator.js";
 import { GalleryReader } from "../../gallery/gallery-reader.js";
@@ -37,7 +36,8 @@ import { topics } from "../../protocol/topics.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { waitForAsync } from "../../testing/fleet.js";
 import { createPlanTopic, createTopics, startBroker } from "../../testing/kafka-harness.js";
-import { exampleImage, sharedDir, useTestModels } from "../../testing/paths.js";
+import { exampleImage, useTestModels } from "../../testing/paths.js";
+import { FaceEvents, lfwPictures } from "../support/face-events.js";
 
 const { logLevel, Partitioners } = kafkajs;
 useTestModels();
@@ -46,13 +46,7 @@ useTestModels();
 const KAFKA_PORT = 23090;
 const MQTT_PORT = 23190;
 const TOKEN = "faces-over-time-token";
-const lfw = (name: string, count: number) => {
-  const dir = path.join(sharedDir, "data", "lfw_dev", "images", name);
-  return readdirSync(dir)
-    .sort()
-    .slice(0, count)
-    .map((f) => path.join(dir, f));
-};
+const lfw = lfwPictures;
 
 test("find a face in past events; unknown faces clustered, named and dismissed; kept across a restart", { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "facefleet-faces-"));
@@ -70,28 +64,10 @@ test("find a face in past events; unknown faces clustered, named and dismissed; 
   // --- Events as an agent sends them: the real models' embedding of the picture's face, its chip as the crop.
   const pipeline = await RecognitionPipeline.load({ threads: 1 });
   const model = pipeline.recognizer.modelId;
-  let seq = 0;
   const T0 = Date.now() - 600_000;
-  const eventOf = async (file: string, camera: string, type: RecognitionEvent["type"], identity: string): Promise<RecognitionEvent> => {
-    const faces = (await pipeline.analyse(file)).faces.filter((f) => f.embedding && f.chip);
-    const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-    assert.ok(face?.embedding && face.chip, `${file}: a face`);
-    seq++;
-    return {
-      schemaVersion: 1,
-      type,
-      camera,
-      trackId: `track-${seq}`,
-      identity,
-      firstSeq: seq * 10,
-      lastSeq: seq * 10 + 5,
-      time: T0 + seq * 1000,
-      agent: "agent-faces",
-      embedding: roundEmbedding(face.embedding),
-      model,
-      crop: await encodeCrop(face.chip),
-    };
-  };
+  const events = new FaceEvents(pipeline, T0);
+  const eventOf = (file: string, camera: string, type: RecognitionEvent["type"], identity: string) =>
+    events.of(file, camera, type, identity);
   const obama = [
     await eventOf(exampleImage("obama.jpg"), "cam-hall", "person_seen", "Barack Obama"),
     await eventOf(exampleImage("obama2.jpg"), "cam-door", "person_seen", "Barack Obama"),
