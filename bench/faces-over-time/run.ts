@@ -312,7 +312,7 @@ function report(r: Result): string {
     "| --- | --- | --- |",
     ...Object.keys(s.recallAtK).map((k) => `| ${k} | ${pct(s.recallAtK[k] as number)} | ${pct(s.hitAtK[k] as number)} |`),
     "",
-    `At the search threshold (faces.searchFalseMatchRate ${s.atThreshold.falseMatchRate}: cosine distance ≤ ${s.atThreshold.maxDistance}), a search returns ${pct(s.atThreshold.recall)} of the person's events; ${pct(s.atThreshold.precision)} of what it returns is theirs (${s.atThreshold.meanReturned} faces a search on average).`,
+    `At the search threshold (faces.searchFalseMatchRate ${s.atThreshold.falseMatchRate}: cosine distance ≤ ${s.atThreshold.maxDistance}), a search returns ${pct(s.atThreshold.recall)} of the person's events; ${pct(s.atThreshold.precision)} of what it returns is theirs (${s.atThreshold.meanReturned.toFixed(1)} faces a search on average).`,
     "",
     "## Clusters of unknown faces and clicks to name them",
     "",
@@ -322,7 +322,7 @@ function report(r: Result): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...r.clusters.byFalseMatchRate.map(
       (c) =>
-        `| ${c.falseMatchRate}${c.default ? " (default)" : ""} | ${c.maxDistance} | ${c.clusters} (${c.clustersOfTwoOrMore}) | ${pct(c.purity)} | ${pct(c.completeness)} | ${c.clicks} (${c.corrections}) | ${c.namedFaces} | ${c.facesPerClick} | ${c.singletonFaces} | ${c.oneByOneClicks} |`,
+        `| ${c.falseMatchRate}${c.default ? " (default)" : ""} | ${c.maxDistance} | ${c.clusters} (${c.clustersOfTwoOrMore}) | ${pct(c.purity)} | ${pct(c.completeness)} | ${c.clicks} (${c.corrections}) | ${c.namedFaces} | ${c.facesPerClick.toFixed(1)} | ${c.singletonFaces} | ${c.oneByOneClicks} |`,
     ),
     "",
   ];
