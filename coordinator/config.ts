@@ -104,6 +104,22 @@ export const coordinatorConfigSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * Faces over time (coordinator/faces/): the faces of past events (embedding and crop) kept this long and at most
+   * this many, in `<stateDir>/faces/`, for "find a face" and the clusters of unknown faces. The distances that
+   * count as the same person come from the recognizer's false-match calibration at these per-comparison rates.
+   */
+  faces: z
+    .strictObject({
+      retentionHours: z.number().positive().default(168),
+      maxFaces: z.number().int().min(1).max(1_000_000).default(20_000),
+      purgeIntervalMs: z.number().int().min(1000).default(600_000),
+      searchFalseMatchRate: z.number().gt(0).max(0.5).default(1e-3),
+      clusterFalseMatchRate: z.number().gt(0).max(0.5).default(1e-4),
+      clusterMaxFaces: z.number().int().min(2).max(10_000).default(2000),
+      enrollFaces: z.number().int().min(1).max(32).default(5),
+    })
+    .prefault({}),
+  /**
    * The live view (coordinator/features/live-view.ts): the cameras dashboard viewers watch are published retained
    * on `facefleet/live-view` with this lease, refreshed every third of it; agents stop annotating a camera at the
    * latest one lease after the last refresh (a coordinator that died).

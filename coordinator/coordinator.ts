@@ -2,7 +2,7 @@
  * `facefleet coordinator`: composes the coordinator's features (coordinator/features/, one file each) over its
  * bus. The MQTT broker (embedded, or an external one by URL), the registry of agents (MQTT status + health),
  * per-partition load (Kafka offsets), the planner loop that publishes the plan (compacted facefleet.plan, then
- * retained `facefleet/plan`), recognition events, corrections and alerts, people, the live view, metrics for
+ * retained `facefleet/plan`), recognition events, corrections and alerts, faces over time (find a face, clusters of unknown faces), people, the live view, metrics for
  * Prometheus (GET /metrics), and the REST + WebSocket API with the dashboard. The coordinator is not in the data
  * path: when it is down, agents keep the last plan.
  */
@@ -20,6 +20,7 @@ import type { CoordinatorControl } from "./control.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { ApiFeature } from "./features/api.js";
 import { CorrectionsFeature } from "./features/corrections.js";
+import { FacesFeature } from "./features/faces.js";
 import { FleetLivenessFeature } from "./features/fleet-liveness.js";
 import { GalleryFeature } from "./features/gallery.js";
 import { HomeAssistantFeature } from "./features/home-assistant.js";
@@ -97,9 +98,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     const corrections = new CorrectionsFeature(gallery);
     const liveView = new LiveViewFeature(kafka, link);
     const people = new PeopleFeature(gallery);
+    const faces = new FacesFeature(gallery);
     const metrics = new MetricsFeature(fleet); // GET /metrics, counting from the plan it finds
     const staticDir = config.http.staticDir ?? defaultStaticDir();
-    const routed = [liveView, people, corrections, metrics];
+    const routed = [liveView, people, corrections, faces, metrics];
     const api = new ApiFeature({
       fleet,
       planning,
@@ -119,6 +121,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       new HomeAssistantFeature(link),
       gallery,
       corrections,
+      faces,
       new RecognitionEventsFeature(kafka),
       liveView,
       people,

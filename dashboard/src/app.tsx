@@ -1,6 +1,8 @@
 import { AlertsView } from "./alerts/alerts-view.js";
 import { PartitionBoard } from "./board/partition-board.js";
 import { EventsView } from "./events/events-view.js";
+import { ClustersView } from "./faces/clusters-view.js";
+import { SearchView } from "./faces/search-view.js";
 import { FleetView } from "./fleet/fleet-view.js";
 import { LiveView } from "./live/live-view.js";
 import { LoginPage } from "./login/login-page.js";
@@ -33,7 +35,7 @@ export function App() {
       <TopBar tab={tab} status={status} alerts={state.alerts.length} onLogout={() => void session.logOut()} />
       {status === "down" && <DisconnectedBanner />}
       <main class="content" id="main">
-        {!state.loaded && tab !== "live" && tab !== "people" ? (
+        {!state.loaded && tab !== "live" && tab !== "people" && tab !== "search" && tab !== "faces" ? (
           <p class="empty muted">Waiting for the coordinator's snapshot…</p>
         ) : tab === "fleet" ? (
           <FleetView agents={state.agents} plan={state.plan} />
@@ -45,6 +47,10 @@ export function App() {
           <AlertsView streamed={state.alerts} events={state.events} />
         ) : tab === "live" ? (
           <LiveView subscribeFrames={subscribeFrames} />
+        ) : tab === "search" ? (
+          <SearchView />
+        ) : tab === "faces" ? (
+          <ClustersView />
         ) : (
           <PeopleView gallery={state.gallery} />
         )}

@@ -1,5 +1,6 @@
 import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
 import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../../protocol/api-events.js";
+import type { DismissClusterResult, FaceClusterList, FaceSearchResult, NameClusterResult } from "../../../protocol/api-faces.js";
 import type { CameraList } from "../../../protocol/api-media.js";
 import type { AddPhotoResult, PeopleList, PersonChange } from "../../../protocol/api-people.js";
 import { request } from "./http.js";
@@ -45,3 +46,11 @@ export const correctEvent = (id: string, body: CorrectionBody) =>
 export const fetchUnknownAlerts = () => request<UnknownAlertsView>("GET", "/api/alerts/unknown");
 export const setUnknownAlerts = (camera: string, enabled: boolean) =>
   request<UnknownAlertSetting>("PUT", `/api/alerts/unknown/${encodeURIComponent(camera)}`, { enabled });
+
+/** Faces over time (protocol/api-faces.ts): find a face from a photo (base64); clusters of unknown faces. */
+export const searchFaces = (image: string) => request<FaceSearchResult>("POST", "/api/faces/search", { image });
+export const fetchFaceClusters = () => request<FaceClusterList>("GET", "/api/faces/clusters");
+const clusterPath = (id: string) => `/api/faces/clusters/${encodeURIComponent(id)}`;
+export const nameFaceCluster = (id: string, name: string, exclude: string[]) =>
+  request<NameClusterResult>("POST", `${clusterPath(id)}/name`, exclude.length > 0 ? { name, exclude } : { name });
+export const dismissFaceCluster = (id: string) => request<DismissClusterResult>("POST", `${clusterPath(id)}/dismiss`);

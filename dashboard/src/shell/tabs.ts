@@ -8,6 +8,8 @@ export const TABS = [
   { id: "alerts", label: "Alerts" },
   { id: "live", label: "Live" },
   { id: "people", label: "People" },
+  { id: "search", label: "Search" },
+  { id: "faces", label: "Unknown faces" },
 ] as const;
 
 export type TabId = (typeof TABS)[number]["id"];
