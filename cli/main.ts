@@ -22,6 +22,8 @@ const commands: Record<string, () => Promise<Command>> = {
   tail: async () => (await import("./commands/tail.js")).tailCommand,
   restream: async () => (await import("./commands/restream.js")).restreamCommand,
   demo: async () => (await import("./commands/demo.js")).demoCommand,
+  "api-tokens": async () => (await import("./commands/api-tokens.js")).apiTokensCommand,
+  "agent-credentials": async () => (await import("./commands/agent-credentials.js")).agentCredentialsCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */

@@ -47,10 +47,18 @@ export const coordinatorConfigSchema = z.strictObject({
       host: z.string().min(1).default("127.0.0.1"),
       /** 0 picks a free port (tests). */
       port: z.number().int().min(0).max(65_535).default(8080),
-      /** API bearer token; absent: generated on first run, stored in `<stateDir>/api-token` (mode 600), printed once. */
+      /**
+       * API bearer token, an operator's; absent: generated on first run, stored in `<stateDir>/api-token` (mode 600),
+       * printed once. Named tokens with a role and an expiry: `facefleet api-tokens` (`<stateDir>/api-tokens.json`).
+       */
       token: z.string().min(16, "must be at least 16 characters").optional(),
       /** Dashboard login password (the token also logs in). */
       password: z.string().min(8, "must be at least 8 characters").optional(),
+      /**
+       * Secure on the session cookie: `auto` (default) when the login came over TLS (a proxy's x-forwarded-proto:
+       * https, or a TLS socket); true always (a proxy that does not say); false never.
+       */
+      secureCookies: z.union([z.boolean(), z.literal("auto")]).default("auto"),
       /** Built dashboard to serve at /; default: dashboard/dist of the package when it exists. */
       staticDir: z.string().min(1).optional(),
     })

@@ -20,6 +20,7 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, "bad-request", message);
 export const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
+export const forbidden = (message: string) => new HttpError(403, "forbidden", message);
 export const notFound = (message: string) => new HttpError(404, "not-found", message);
 export const tooManyRequests = (message: string) => new HttpError(429, "too-many-requests", message);
 

@@ -71,7 +71,8 @@ function operation(route: ApiRoute): Json {
   const responses: Json = { "200": { description: "OK", content } };
   if (route.params || route.body || route.query)
     responses["400"] = errorResponse("Invalid path parameter, query parameter or body (the message names the field), or invalid JSON.");
-  if (!route.public) responses["401"] = errorResponse("Missing or wrong credentials.");
+  if (route.access !== "public") responses["401"] = errorResponse("Missing or wrong credentials.");
+  if (route.access === "operator") responses["403"] = errorResponse("The credentials are a viewer's: this route needs the operator role.");
   else if (route.operationId === "login") responses["401"] = errorResponse("Wrong token or password.");
   if (route.refusals?.includes(404)) responses["404"] = errorResponse("No such agent, partition, camera or person.");
   if (route.refusals?.includes(409)) responses["409"] = errorResponse("Refused in the current state (agent offline or drained...).");
@@ -85,7 +86,8 @@ function operation(route: ApiRoute): Json {
   const parameters = [...(route.params ? pathParameters(route.params) : []), ...(route.query ? queryParameters(route.query) : [])];
   if (parameters.length > 0) op.parameters = parameters;
   if (route.body) op.requestBody = { required: true, content: jsonContent(schemaRef(route.body, "input")) };
-  op.security = route.public ? [] : [{ bearer: [] }, { session: [] }];
+  op.security = route.access === "public" ? [] : [{ bearer: [] }, { session: [] }];
+  op["x-facefleet-role"] = route.access;
   return op;
 }
 

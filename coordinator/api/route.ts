@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { RouteAccess } from "./auth.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -25,8 +26,11 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   operationId: string;
   summary: string;
   tag: string;
-  /** Served without credentials (login, logout, openapi.json). */
-  public?: boolean;
+  /**
+   * Who may call it: `public` (no credentials: login, logout, openapi.json), `viewer` (reads), `operator` (moves,
+   * pins, drains, enrollments, corrections, deletions, alert settings). A viewer on an operator's route gets 403.
+   */
+  access: RouteAccess;
   params?: P;
   body?: B;
   /** The query string (`?camera=hall&limit=20`), an object schema; values arrive as strings. */

@@ -8,6 +8,7 @@ export function agentRoutes(control: CoordinatorControl): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/agents",
       operationId: "listAgents",
       summary: "Every agent the coordinator has seen, with its status, partitions and latest health.",
@@ -17,6 +18,7 @@ export function agentRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/agents/:id",
       operationId: "getAgent",
       summary: "One agent.",
@@ -32,6 +34,7 @@ export function agentRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/agents/:id/drain",
       operationId: "drainAgent",
       summary: "Drains an agent: the plan gives it nothing and it is told to stop; answers once the plan is published and the agent acked.",
@@ -43,6 +46,7 @@ export function agentRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/agents/:id/undrain",
       operationId: "undrainAgent",
       summary: "Ends an agent's drain: the planner may give it partitions again.",

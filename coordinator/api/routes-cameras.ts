@@ -9,6 +9,7 @@ export function cameraRoutes(media: CameraMedia): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/cameras",
       operationId: "listCameras",
       summary: "Cameras with an annotated frame since the coordinator started, with the capture time of the newest.",
@@ -18,6 +19,7 @@ export function cameraRoutes(media: CameraMedia): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/cameras/:camera/latest.jpg",
       operationId: "latestCameraFrame",
       summary:

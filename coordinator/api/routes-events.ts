@@ -21,6 +21,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/events",
       operationId: "listEvents",
       summary: "Recent recognition events (newest first; person_left not kept), each with cropUrl and whether it can be corrected.",
@@ -31,6 +32,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/events/:id/crop.jpg",
       operationId: "getEventCrop",
       summary: "The face crop of an event (the aligned chip the recognizer saw).",
@@ -43,6 +45,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/events/:id/correction",
       operationId: "correctEvent",
       summary:
@@ -56,6 +59,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/alerts/unknown",
       operationId: "listUnknownAlerts",
       summary: "Unknown-person alerts: the toggle of every camera, the alerts kept (newest first) and their retention.",
@@ -65,6 +69,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
     }),
     defineRoute({
       method: "PUT",
+      access: "operator",
       url: "/api/alerts/unknown/:camera",
       operationId: "setUnknownAlerts",
       summary: "Turns a camera's unknown-person alerts on or off (kept across restarts).",
@@ -76,6 +81,7 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/alerts/unknown/:id/crop.jpg",
       operationId: "getUnknownAlertCrop",
       summary: "The face crop of an unknown-person alert (until it is purged).",

@@ -13,6 +13,7 @@ export function metricsRoutes(render: () => string): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: METRICS_PATH,
       operationId: "metrics",
       summary:

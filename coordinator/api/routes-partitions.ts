@@ -7,6 +7,7 @@ export function partitionRoutes(control: CoordinatorControl): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/plan",
       operationId: "getPlan",
       summary: "The current partition plan (null before the first) and the measured load of every partition.",
@@ -16,6 +17,7 @@ export function partitionRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/partitions/:partition/move",
       operationId: "movePartition",
       summary: "Gives a partition to an agent once (it then stays there for the planner's cooldown); answers once the plan is published.",
@@ -28,6 +30,7 @@ export function partitionRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "PUT",
+      access: "operator",
       url: "/api/partitions/:partition/pin",
       operationId: "pinPartition",
       summary: "Pins a partition to an agent: the planner honours it while the agent is alive.",
@@ -40,6 +43,7 @@ export function partitionRoutes(control: CoordinatorControl): ApiRoute[] {
     }),
     defineRoute({
       method: "DELETE",
+      access: "operator",
       url: "/api/partitions/:partition/pin",
       operationId: "unpinPartition",
       summary: "Removes a partition's pin (unpinning an unpinned partition is not an error).",

@@ -20,6 +20,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
   return [
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/people",
       operationId: "listPeople",
       summary: "The enrolled people (facefleet.gallery as the coordinator has read it) and people created without photos yet.",
@@ -29,6 +30,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/people",
       operationId: "createPerson",
       summary: "Creates a person without photos; the first accepted photo publishes them to the agents.",
@@ -40,6 +42,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/people/:name/photos",
       operationId: "addPersonPhoto",
       summary:
@@ -63,6 +66,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
     }),
     defineRoute({
       method: "DELETE",
+      access: "operator",
       url: "/api/people/:name",
       operationId: "deletePerson",
       summary: "Deletes a person: a tombstone on facefleet.gallery, so every agent forgets them.",

@@ -1,12 +1,14 @@
 /** POST /api/login and POST /api/logout: the dashboard's session cookie. */
 import { z } from "zod";
 import { loginBodySchema } from "../../protocol/api.js";
-import { ApiAuth, readCookie, SESSION_COOKIE } from "./auth.js";
+import { apiRoles } from "../state/api-tokens.js";
+import { ApiAuth, identityOf, readCookie, SESSION_COOKIE } from "./auth.js";
 import { tooManyRequests, unauthorized } from "./errors.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { type ApiRoute, defineRoute } from "./route.js";
 
 export const okSchema = z.object({ ok: z.literal(true) });
+const loginResponseSchema = z.object({ ok: z.literal(true), role: z.enum(apiRoles) });
 
 export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new LoginThrottle()): ApiRoute[] {
   return [
@@ -14,13 +16,13 @@ export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new Login
       method: "POST",
       url: "/api/login",
       operationId: "login",
-      summary: `Logs in with the coordinator's token or the dashboard password; sets the HttpOnly session cookie ${SESSION_COOKIE}. After 5 wrong attempts within a minute a client address is refused (429, Retry-After) for 5 s, doubling with each further failure up to 15 min.`,
+      summary: `Logs in with a token (the coordinator's: operator; a named one: its role) or the dashboard password (operator); sets the session cookie ${SESSION_COOKIE} (HttpOnly, SameSite=Strict, Secure behind TLS) and answers the session's role. After 5 wrong attempts within a minute a client address is refused (429, Retry-After) for 5 s, doubling with each further failure up to 15 min.`,
       tag: "session",
-      public: true,
+      access: "public",
       body: loginBodySchema,
-      response: okSchema,
+      response: loginResponseSchema,
       refusals: [429],
-      handle: ({ body, request, reply }) => {
+      handle: async ({ body, request, reply }) => {
         const client = request.ip;
         const waitMs = throttle.waitMs(client);
         if (waitMs > 0) {
@@ -28,15 +30,15 @@ export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new Login
           reply.header("retry-after", String(seconds));
           throw tooManyRequests(`too many failed logins from ${client}: try again in ${seconds} s`);
         }
-        const session = auth.login(body);
+        const session = await auth.login(body);
         if (session === undefined) {
           throttle.failed(client);
           if ("token" in body) throw unauthorized("wrong token");
           throw unauthorized(auth.passwordLogin ? "wrong password" : "no dashboard password is configured: log in with the token");
         }
         throttle.succeeded(client);
-        reply.header("set-cookie", ApiAuth.sessionCookie(session));
-        return { ok: true as const };
+        reply.header("set-cookie", auth.sessionCookie(session.id, request));
+        return { ok: true as const, role: session.role };
       },
     }),
     defineRoute({
@@ -45,13 +47,23 @@ export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new Login
       operationId: "logout",
       summary: "Ends the session of the cookie it carries and clears the cookie.",
       tag: "session",
-      public: true,
+      access: "public",
       response: okSchema,
       handle: ({ request, reply }) => {
         auth.logout(readCookie(request.headers.cookie, SESSION_COOKIE));
         reply.header("set-cookie", ApiAuth.clearedCookie());
         return { ok: true as const };
       },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/api/session",
+      operationId: "session",
+      summary: "The role of the credentials the request carries (viewer or operator): the dashboard hides what a viewer may not do.",
+      tag: "session",
+      access: "viewer",
+      response: z.object({ role: z.enum(apiRoles) }),
+      handle: ({ request }) => ({ role: identityOf(request)?.role ?? "viewer" }),
     }),
   ];
 }

@@ -12,6 +12,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { CoordinatorControl } from "../control.js";
+import { ApiTokenStore } from "../state/api-tokens.js";
 import { ApiAuth } from "./auth.js";
 import { badRequest, notFound, oneLine, toErrorReply } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
@@ -27,8 +28,12 @@ export type ApiServerOptions = {
   port: number;
   /** The bearer token every /api call needs (or a session from POST /api/login). */
   token: string;
-  /** The dashboard password POST /api/login also accepts; without it only the token logs in. */
+  /** The dashboard password POST /api/login also accepts (an operator's); without it only tokens log in. */
   password?: string;
+  /** The named tokens (`<stateDir>/api-tokens.json`, state/api-tokens.ts); absent: only `token`. */
+  tokensFile?: string;
+  /** Secure on the session cookie: `auto` (default) when the login came over TLS (x-forwarded-proto: https). */
+  secureCookies?: boolean | "auto";
   /** The dashboard's built files, served at / with index.html as the fallback for unknown paths. */
   staticDir?: string;
   /** The routes to serve: every feature's (agents, partitions, cameras, people, events, …), registered and documented alike. */
@@ -62,7 +67,8 @@ const isApiPath = (url: string) => {
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = o.log ?? (() => {});
-  const auth = new ApiAuth(o.token, o.password);
+  const tokens = o.tokensFile !== undefined ? new ApiTokenStore(o.tokensFile, log) : undefined;
+  const auth = new ApiAuth(o.token, o.password, Date.now, tokens, o.secureCookies ?? "auto");
   const hub = new StreamHub({ control: o.control, auth, log });
   const app = Fastify({
     logger: false,
@@ -89,7 +95,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         operationId: "openApi",
         summary: "This document.",
         tag: "meta",
-        public: true,
+        access: "public",
         response: z.looseObject({ openapi: z.string() }),
         handle: () => openApi,
       }),
@@ -119,7 +125,7 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, auth: ApiAuth): vo
     method: route.method,
     url: route.url,
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-    ...(route.public ? {} : { onRequest: auth.hook(false) }),
+    ...(route.access === "public" ? {} : { onRequest: auth.hook(false, route.access) }),
     handler: async (request, reply) => {
       const params = route.params ? parseOr400(route.params, request.params) : undefined;
       const body = route.body ? parseOr400(route.body, request.body) : undefined;

@@ -54,7 +54,7 @@ export class StreamHub {
     app.route({
       method: "GET",
       url: STREAM_PATH,
-      onRequest: this.o.auth.hook(true),
+      onRequest: this.o.auth.hook(true, "viewer"),
       // A plain GET (no upgrade) is told what the route is.
       handler: (_request, reply) =>
         reply

@@ -14,6 +14,7 @@ import { withoutEmbedding } from "../corrections/corrections.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { createFleetControl } from "../fleet-control.js";
 import type { FleetState } from "../fleet-state.js";
+import { apiTokensFile } from "../state/api-tokens.js";
 import type { MqttLinkFeature } from "./mqtt-link.js";
 import type { PlanningFeature } from "./planning.js";
 
@@ -82,6 +83,8 @@ export class ApiFeature implements Feature {
       port: config.http.port,
       token: this.o.token,
       ...(config.http.password ? { password: config.http.password } : {}),
+      tokensFile: apiTokensFile(config.stateDir),
+      secureCookies: config.http.secureCookies,
       ...(this.o.staticDir ? { staticDir: this.o.staticDir } : {}),
       routes: [...this.routes(), ...this.o.routesOf()],
       log,

@@ -23,7 +23,7 @@ export class MqttBrokerFeature implements Feature {
         log: (line) => log(`mqtt: ${line}`),
       });
       this.close = () => broker.close();
-      this.current = { url: broker.url, username: broker.username, password: broker.password };
+      this.current = { url: broker.url, ...broker.coordinator };
     } else {
       this.current = { ...config.mqtt.external };
     }

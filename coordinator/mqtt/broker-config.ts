@@ -14,6 +14,13 @@ export const embeddedBrokerConfigSchema = z.strictObject({
   username: z.string().min(1).max(128).default("facefleet"),
   /** Absent: generated on first run, stored in `<stateDir>/mqtt-credentials.json` (mode 600), printed once. */
   password: z.string().min(8, "must be at least 8 characters").max(256).optional(),
+  /**
+   * What the shared username/password above may do (agents had only this one account before per-agent credentials):
+   * `agent` (default) logs in with the rights of the agent its client id names (`facefleet-agent-<id>`: its own
+   * topics, the plan, live-view; no events, no other agent's health or commands); `full` everything (Home Assistant,
+   * tools); `off` refused: only per-agent credentials (`facefleet agent-credentials add`) log in.
+   */
+  sharedCredential: z.enum(["agent", "full", "off"]).default("agent"),
   /** MQTT over TLS (mqtts://) when both files are given. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
   /** Where the generated credentials and the retained messages (`mqtt-retained.json`) live. */

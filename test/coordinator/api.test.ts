@@ -139,7 +139,7 @@ test("login with the token or the password sets a session cookie that works; log
     for (const body of [{ token: TOKEN }, { password: PASSWORD }]) {
       const login = await call(ctx, "/api/login", { method: "POST", body, token: null });
       assert.equal(login.status, 200, JSON.stringify(body));
-      assert.deepEqual(login.json, { ok: true });
+      assert.deepEqual(login.json, { ok: true, role: "operator" });
       const setCookie = login.headers.get("set-cookie") ?? "";
       assert.match(setCookie, /^facefleet_session=[A-Za-z0-9_-]{20,};/);
       assert.match(setCookie, /HttpOnly/);
@@ -499,12 +499,13 @@ test("openapi.json is served without auth and documents every route", async () =
       "/api/partitions/{partition}/move",
       "/api/partitions/{partition}/pin",
       "/api/plan",
+      "/api/session",
       "/api/stream",
     ]);
     assert.deepEqual(Object.keys(doc.paths["/api/partitions/{partition}/pin"] ?? {}).sort(), ["delete", "put"]);
     const move = doc.paths["/api/partitions/{partition}/move"]?.post;
     assert.ok(move);
-    assert.deepEqual(Object.keys(move.responses).sort(), ["200", "400", "401", "404", "409"]);
+    assert.deepEqual(Object.keys(move.responses).sort(), ["200", "400", "401", "403", "404", "409"]);
     assert.deepEqual(
       move.parameters?.map((p) => `${p.in}:${p.name}`),
       ["path:partition"],

@@ -79,7 +79,7 @@ function* tasksOf(
 
 test("every task that touches a secret has no_log: true", () => {
   const secrets =
-    /facefleet_agent_mqtt_password|facefleet_coordinator_token|facefleet_coordinator_mqtt_password|facefleet_coordinator_dashboard_password|mosquitto_password\b|facefleet_mqtt_password|agent\.json\.j2|coordinator\.json\.j2/;
+    /facefleet_agent_mqtt_password|facefleet_coordinator_token|facefleet_coordinator_mqtt_password|facefleet_coordinator_dashboard_password|mosquitto_password\b|facefleet_mqtt_password|facefleet_mqtt_agent_secret|mosquitto_agent_accounts|facefleet_coordinator_mqtt_agent_accounts|agent\.json\.j2|coordinator\.json\.j2/;
   const lists: [string, unknown][] = [];
   for (const role of roles)
     for (const part of ["tasks", "handlers"]) lists.push([`${role}/${part}`, readYaml("roles", role, part, "main.yml")]);

@@ -81,7 +81,7 @@ test("retained messages survive a broker restart; a cleared one stays cleared", 
   const options = { port: 18833, stateDir: dir, ...auth, log: () => {} };
   let broker = await startEmbeddedBroker(options);
   try {
-    const publisher = await connectOnce(broker.url, auth);
+    const publisher = await connectOnce(broker.url, broker.coordinator);
     await publisher.publishAsync("facefleet/plan", JSON.stringify({ version: 7 }), { qos: 1, retain: true });
     await publisher.publishAsync("facefleet/agents/a1/status", "online", { qos: 1, retain: true });
     await publisher.publishAsync("facefleet/agents/a2/status", "offline", { qos: 1, retain: true });
@@ -96,7 +96,7 @@ test("retained messages survive a broker restart; a cleared one stays cleared", 
 
   broker = await startEmbeddedBroker(options);
   try {
-    const recorder = await Recorder.start(broker.url, auth, ["facefleet/#"]);
+    const recorder = await Recorder.start(broker.url, broker.coordinator, ["facefleet/#"]);
     const plan = await recorder.waitFor((m) => m.topic === "facefleet/plan", 5000, "the retained plan");
     assert.deepEqual(JSON.parse(plan.payload), { version: 7 });
     assert.equal(plan.retain, true);

@@ -43,8 +43,9 @@ function start(url: string, auth: Auth, agentId: string, stats: WorkerStats, dra
   });
 }
 
-export async function reporterScenario(url: string, auth: Auth, agentId: string): Promise<void> {
-  const recorder = await within("recorder start", Recorder.start(url, auth, [`facefleet/agents/${agentId}/#`]));
+/** `auth`: the agent's account; `observer`: the coordinator's (it reads every topic of the agent and sends commands). */
+export async function reporterScenario(url: string, auth: Auth, agentId: string, observer: Auth = auth): Promise<void> {
+  const recorder = await within("recorder start", Recorder.start(url, observer, [`facefleet/agents/${agentId}/#`]));
   const statusIs = (payload: string) => (m: { topic: string; payload: string }) =>
     m.topic === mqttTopics.status(agentId) && m.payload === payload;
   const stats = agentStats(agentId);
@@ -118,7 +119,7 @@ export async function reporterScenario(url: string, auth: Auth, agentId: string)
     agent.link.client.end(true);
     await will;
     await within("close after the crash", agent.close());
-    const late = await within("late recorder start", Recorder.start(url, auth, [mqttTopics.status(agentId)]));
+    const late = await within("late recorder start", Recorder.start(url, observer, [mqttTopics.status(agentId)]));
     const retained = await late.waitFor((m) => m.topic === mqttTopics.status(agentId), 5000, "the retained status");
     assert.deepEqual([retained.payload, retained.retain], ["offline", true]);
     await within("late recorder close", late.close());
@@ -129,7 +130,7 @@ export async function reporterScenario(url: string, auth: Auth, agentId: string)
     const offline = recorder.next(statusIs("offline"), 10_000, "offline on a graceful stop");
     await within("graceful close", agent.close());
     await offline;
-    const check = await within("check connect", connectOnce(url, auth));
+    const check = await within("check connect", connectOnce(url, observer));
     const last = new Recorder(check);
     await within("check subscribe", check.subscribeAsync(mqttTopics.status(agentId)));
     assert.equal((await last.waitFor(() => true, 5000, "the retained status")).payload, "offline");
