@@ -23,6 +23,7 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
   return [
     defineRoute({
       method: "POST",
+      access: "viewer",
       url: "/api/faces/search",
       operationId: "searchFaces",
       summary:
@@ -46,6 +47,7 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/faces/:id/crop.jpg",
       operationId: "getFaceCrop",
       summary: "The crop of a kept face (until the retention deletes it).",
@@ -58,6 +60,7 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
     }),
     defineRoute({
       method: "GET",
+      access: "viewer",
       url: "/api/faces/clusters",
       operationId: "listFaceClusters",
       summary:
@@ -68,6 +71,7 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/faces/clusters/:id/name",
       operationId: "nameFaceCluster",
       summary:
@@ -81,6 +85,7 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
     }),
     defineRoute({
       method: "POST",
+      access: "operator",
       url: "/api/faces/clusters/:id/dismiss",
       operationId: "dismissFaceCluster",
       summary:
