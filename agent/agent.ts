@@ -4,6 +4,8 @@ import { GalleryReader } from "../gallery/gallery-reader.js";
 import { MatchingGallery } from "../gallery/matching-gallery.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
+import { DetectThread } from "../recognition/detect-thread.js";
+import { type FrameDetection, inProcessDetection } from "../recognition/frame-detection.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
 import { CaptureRole, type CaptureStatsSnapshot, cameraSpec } from "./capture/capture-role.js";
 import { openFrameSource } from "./capture/frame-source.js";
@@ -14,6 +16,7 @@ import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
 import type { ModelDescription } from "./health/health-builder.js";
 import { AnnotationDemand } from "./worker/annotation-demand.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
+import { stageThreads } from "./worker/stage-threads.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
 
@@ -241,12 +244,22 @@ async function startInference(
   ownership: PartitionOwnership | undefined,
 ): Promise<Inference> {
   await assertTopics(kafka, config);
-  const pipeline = await RecognitionPipeline.load(config.recognition);
+  const recognition = { ...config.recognition, threads: stageThreads(config.recognition.threads, config.worker.framesInFlight) };
+  const pipeline = await RecognitionPipeline.load(recognition);
+  let detection: FrameDetection | undefined;
+  if (config.worker.framesInFlight === 2) {
+    detection = await DetectThread.start(recognition, inProcessDetection(pipeline), log).catch((error: Error) => {
+      log(`${error.message}: one frame in flight, everything on the main thread`);
+      return undefined;
+    });
+  }
+  const threads =
+    recognition.threads === 0 ? "one onnxruntime thread per core" : `${recognition.threads} onnxruntime thread(s) per session`;
   log(
     `models: ${pipeline
       .describe()
       .map((m) => `${m.role} ${m.model} on ${m.provider}`)
-      .join(", ")}`,
+      .join(", ")}; ${detection ? `2 frames in flight, decode and detect on a ${detection.where}` : "1 frame in flight"}, ${threads}`,
   );
 
   let worker: InferenceWorker | undefined;
@@ -282,6 +295,7 @@ async function startInference(
     agentId: config.agentId,
     settings: config.worker,
     pipeline,
+    ...(detection ? { detection } : {}),
     gallery,
     stats,
     annotation,

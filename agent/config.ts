@@ -131,6 +131,13 @@ export const workerSettingsSchema = z.strictObject({
   maxWaitMs: z.number().int().min(10).default(500),
   /** Identity names whose tracks also get a `watchlist_hit` event (once per track, besides person_seen). */
   watchlist: z.array(z.string().min(1)).default([]),
+  /**
+   * Frames in flight: 2 decodes and detects the next frame on a thread of its own (recognition/detect-thread.ts)
+   * while this one is aligned, embedded, tracked and sent, and works on two partitions at once (each still in
+   * order); 1 runs everything on the main thread, one frame at a time. With recognition.threads 0, each of
+   * the two stages then gets half the cores (at least one).
+   */
+  framesInFlight: z.union([z.literal(1), z.literal(2)]).default(2),
   /** Acknowledged offsets are committed at most this often (and always at the end of a batch and on shutdown). */
   commitIntervalMs: z.number().int().min(0).default(1000),
   /** A one-line stats summary on stderr this often; 0 = never. */

@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { defaultModelId } from "../models/default-model.js";
-import { detectorPrecision, resolvePrecision } from "../models/execution-provider.js";
-import { getDetector, getRecognizer, loadManifest } from "../models/manifest.js";
+import { getRecognizer, loadManifest } from "../models/manifest.js";
 import { modelDirs } from "../models/model-dirs.js";
 import { openModelSession } from "../models/model-session.js";
 import { decodeImage } from "./decode.js";
+import { type DetectedFaces, DetectStage } from "./detect-stage.js";
 import type { DetectedFace } from "./face.js";
-import { createFaceDetector, type FaceDetector } from "./face-detector.js";
-import { defaultPlausibilitySettings, FacePlausibilityCheck, type RejectedFace } from "./face-plausibility.js";
+import type { FaceDetector } from "./face-detector.js";
+import type { FacePlausibilityCheck, RejectedFace } from "./face-plausibility.js";
 import { createFaceRecognizer, type FaceRecognizer } from "./face-recognizer.js";
 import type { RecognizerStamp } from "./gallery.js";
 import { type GalleryThreshold, galleryThreshold } from "./gallery-threshold.js";
@@ -20,8 +20,7 @@ export type RecognisedFace<F extends DetectedFace = DetectedFace> = F & { chip: 
 /** A detected face, with its chip and embedding when it was large enough to be recognised. */
 export type AnalysedFace = DetectedFace & { chip: RgbImage | null; embedding: Float32Array | null };
 
-/** The detect stage's answer: faces kept, best first, and those the plausibility check refused. */
-export type DetectedFaces = { faces: DetectedFace[]; rejected: RejectedFace[] };
+export type { DetectedFaces } from "./detect-stage.js";
 
 /** Milliseconds per stage for one picture; `detect` includes the plausibility check (a second detector pass per face). */
 export type StageTimings = { decode: number; detect: number; align: number; embed: number };
@@ -36,45 +35,39 @@ export type Analysis = { image: RgbImage; faces: AnalysedFace[]; rejected: Rejec
  */
 export class RecognitionPipeline {
   private constructor(
-    readonly detector: FaceDetector,
+    /** The detector and the plausibility check (detect-stage.ts). */
+    readonly detection: DetectStage,
     /** The recognizer (align + embed), chosen by its model's family. */
     readonly embedder: FaceRecognizer,
     readonly minFaceSize: number,
-    /** null: every detection is kept (plausibilityCheck: false). */
-    readonly plausibility: FacePlausibilityCheck | null,
   ) {}
 
+  get detector(): FaceDetector {
+    return this.detection.detector;
+  }
+
+  /** null: every detection is kept (plausibilityCheck: false). */
+  get plausibility(): FacePlausibilityCheck | null {
+    return this.detection.plausibility;
+  }
+
   /** Detections the plausibility check has refused since the pipeline was loaded. */
-  rejectedTotal = 0;
+  get rejectedTotal(): number {
+    return this.detection.rejectedTotal;
+  }
 
   static async load(input: RecognitionSettingsInput = {}): Promise<RecognitionPipeline> {
     const settings = recognitionSettingsSchema.parse(input);
     const manifest = loadManifest();
     const dirs = modelDirs(settings.modelDirs);
     const sessionOptions = { dirs, executionProvider: settings.executionProvider, threads: settings.threads };
-    // The provider decides the default precision; try the fp32 detector first to learn which provider loads.
-    const detectorProbeId = settings.detector ?? manifest.defaults.detector.fp32;
-    let detectorSession = await openModelSession(getDetector(detectorProbeId, manifest), sessionOptions);
-    const precision = resolvePrecision(settings.precision, detectorSession.provider);
+    const detection = await DetectStage.load(settings, manifest, sessionOptions);
     const automatic = settings.precision === "auto";
-    if (!settings.detector && detectorPrecision(precision) === "int8") {
-      const detectorId = defaultModelId(manifest.defaults.detector, "int8", automatic, (id) => getDetector(id, manifest), dirs);
-      if (detectorId !== detectorProbeId) detectorSession = await openModelSession(getDetector(detectorId, manifest), sessionOptions);
-    }
     const recognizerId =
-      settings.recognizer ?? defaultModelId(manifest.defaults.recognizer, precision, automatic, (id) => getRecognizer(id, manifest), dirs);
+      settings.recognizer ??
+      defaultModelId(manifest.defaults.recognizer, detection.precision, automatic, (id) => getRecognizer(id, manifest), dirs);
     const recognizerSession = await openModelSession(getRecognizer(recognizerId, manifest), sessionOptions);
-    const detector = createFaceDetector(detectorSession, {
-      maxSide: settings.detectMaxSide,
-      scoreThreshold: settings.detectScoreThreshold,
-      nmsThreshold: 0.3,
-      topK: 5000,
-    });
-    const embedder = createFaceRecognizer(recognizerSession);
-    const plausibility = settings.plausibilityCheck
-      ? new FacePlausibilityCheck(detectorSession, { ...defaultPlausibilitySettings, minScore: settings.plausibilityMinScore })
-      : null;
-    return new RecognitionPipeline(detector, embedder, settings.minFaceSize, plausibility);
+    return new RecognitionPipeline(detection, createFaceRecognizer(recognizerSession), settings.minFaceSize);
   }
 
   get recognizer(): RecognizerStamp {
@@ -109,11 +102,8 @@ export class RecognitionPipeline {
   }
 
   /** The detect stage: the detector, then the plausibility check on what it found (counted in rejectedTotal). */
-  async detect(image: RgbImage): Promise<DetectedFaces> {
-    const found = await this.detector.detect(image);
-    const { kept: faces, rejected } = this.plausibility ? await this.plausibility.split(image, found) : { kept: found, rejected: [] };
-    this.rejectedTotal += rejected.length;
-    return { faces, rejected };
+  detect(image: RgbImage): Promise<DetectedFaces> {
+    return this.detection.detect(image);
   }
 
   /** Whether a face is large enough to be named (minFaceSize: its shorter box side, original pixels). */

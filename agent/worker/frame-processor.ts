@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
 import { toFaceResult } from "../../recognition/face-result.js";
+import { type DecodedDetection, type FrameDetection, inProcessDetection } from "../../recognition/frame-detection.js";
 import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
@@ -56,6 +57,8 @@ export class FrameProcessor {
     private readonly agent: string,
     /** The annotate step (annotator.ts); false: never annotate. */
     private readonly annotator: FrameAnnotator | false,
+    /** Where frames are decoded and detected (default: on this thread, by the pipeline; the agent's worker may use a thread of its own). */
+    readonly detection: FrameDetection = inProcessDetection(pipeline),
   ) {
     const described = pipeline.describe();
     this.models = {
@@ -64,27 +67,37 @@ export class FrameProcessor {
     };
   }
 
-  async process(frame: FrameRecord, startedAt = Date.now()): Promise<ProcessedFrame> {
-    const t0 = performance.now();
+  /** The decode and detect stages of a frame: started ahead of `process` by a worker that keeps two frames in flight. */
+  detect(frame: FrameRecord): Promise<DecodedDetection> {
+    return this.detection.run(frame.bytes);
+  }
+
+  /**
+   * The whole frame; `detected`: its decode and detect stages if they were started earlier (`detect`). Its
+   * timings' `total` is the sum of its stages' time, wherever they ran (not the wall time since `detected` began).
+   */
+  async process(
+    frame: FrameRecord,
+    startedAt = Date.now(),
+    detected: Promise<DecodedDetection> = this.detect(frame),
+  ): Promise<ProcessedFrame> {
     const { headers } = frame;
-    const image = await this.pipeline.decode(frame.bytes);
-    const decoded = performance.now();
-    const { faces: detected, rejected } = await this.pipeline.detect(image);
-    const detectedAt = performance.now();
+    const { image, faces: detectedFaces, rejected, timings: detectTimings } = await detected;
+    const t0 = performance.now();
     const tracker = this.trackers.for(headers.camera);
     const { matcher, version } = this.gallery; // one gallery for the whole frame
-    const needed = tracker.embeddingsNeeded(headers.seq, headers["capture-time"], detected, matcher);
-    const recognisable = detected.map((face) => this.pipeline.isRecognisable(face));
-    const chosen = detected.filter((_, i) => recognisable[i] && needed[i]);
+    const needed = tracker.embeddingsNeeded(headers.seq, headers["capture-time"], detectedFaces, matcher);
+    const recognisable = detectedFaces.map((face) => this.pipeline.isRecognisable(face));
+    const chosen = detectedFaces.filter((_, i) => recognisable[i] && needed[i]);
     const recognised = await this.pipeline.recognise(image, chosen);
     const byFace = new Map(chosen.map((face, i) => [face, recognised.faces[i] as RecognisedFace]));
     const analysis = {
       image,
       rejected,
-      faces: detected.map(
+      faces: detectedFaces.map(
         (face): AnalysedFace => ({ ...face, chip: byFace.get(face)?.chip ?? null, embedding: byFace.get(face)?.embedding ?? null }),
       ),
-      timings: { decode: decoded - t0, detect: detectedAt - decoded, ...recognised.timings },
+      timings: { ...detectTimings, ...recognised.timings },
     };
     const embeddings = { run: chosen.length, skipped: recognisable.filter((r, i) => r && !needed[i]).length };
 
@@ -133,7 +146,7 @@ export class FrameProcessor {
       embed: ms(analysis.timings.embed),
       match: ms(t2 - t1),
       track: ms(t3 - t2),
-      total: ms(t4 - t0),
+      total: ms(detectTimings.decode + detectTimings.detect + (t4 - t0)),
     };
     const detection: Detection = detectionSchema.parse({
       schemaVersion: DETECTION_SCHEMA_VERSION,

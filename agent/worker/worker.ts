@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
 import { topics } from "../../protocol/topics.js";
 import { DecodeError } from "../../recognition/decode.js";
+import type { DecodedDetection, FrameDetection } from "../../recognition/frame-detection.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { WorkerSettings } from "../config.js";
 import { AnnotationDemand } from "./annotation-demand.js";
@@ -9,13 +10,16 @@ import { FrameAnnotator } from "./annotator.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
 import { PlanOwnership } from "./assignment-plan.js";
 import { deadLetterMessage } from "./dead-letter.js";
-import { admitFrame } from "./frame-intake.js";
+import { type Admission, admitFrame } from "./frame-intake.js";
 import { FrameProcessor, type GalleryView } from "./frame-processor.js";
 import { eventMessage, outputMessages } from "./outputs.js";
 import { type DlqStage, WorkerStats } from "./stats.js";
 import { Trackers } from "./tracker.js";
 
 const { Partitioners } = kafkajs;
+
+/** A frame admitted (or not) and, when admitted, its decode and detect stages under way. */
+type StartedFrame = { startedAt: number; admission: Admission; detected?: Promise<DecodedDetection> };
 
 export type InferenceWorkerOptions = {
   kafka: Kafka;
@@ -26,6 +30,11 @@ export type InferenceWorkerOptions = {
   /** Default: Kafka's consumer group `settings.groupId`. */
   ownership?: PartitionOwnership;
   stats?: WorkerStats;
+  /**
+   * Where frames are decoded and detected; default: the pipeline, on this thread. With settings.framesInFlight 2
+   * the agent passes a thread of its own (recognition/detect-thread.ts). Closed by stop().
+   */
+  detection?: FrameDetection;
   /** Which frames get an annotated JPEG (fed by the live view's demands over MQTT). Default: from `settings` alone. */
   annotation?: AnnotationDemand;
   log?: (line: string) => void;
@@ -70,7 +79,7 @@ export class InferenceWorker {
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     const annotation = options.annotation ?? new AnnotationDemand(options.settings);
     const annotator = annotation.enabled && new FrameAnnotator(annotation);
-    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, annotator);
+    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, annotator, options.detection);
     this.done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
       this.failed = reject;
@@ -124,13 +133,25 @@ export class InferenceWorker {
       autoCommitInterval: settings.commitIntervalMs > 0 ? settings.commitIntervalMs : null,
       autoCommitThreshold: settings.commitIntervalMs > 0 ? null : 1,
       eachBatchAutoResolve: false,
+      // With framesInFlight 2, two partitions' batches run at once, and inside a batch the next frame is decoded and
+      // detected while this one is recognised: each partition's frames still finish (and are acknowledged) in order.
+      partitionsConsumedConcurrently: settings.framesInFlight,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        for (const message of batch.messages) {
+        const { topic, partition, messages } = batch;
+        const started = new Map<number, StartedFrame>();
+        const start = (i: number) => {
+          const message = messages[i];
+          if (message && !started.has(i)) started.set(i, this.startFrame(topic, partition, message));
+        };
+        for (let i = 0; i < messages.length; i++) {
+          const message = messages[i] as KafkaMessage;
           if (!isRunning() || isStale()) break;
-          await this.handle(batch.topic, batch.partition, message);
+          for (let ahead = 0; ahead < settings.framesInFlight; ahead++) start(i + ahead);
+          await this.handle(topic, partition, message, started.get(i) as StartedFrame);
+          started.delete(i);
           resolveOffset(message.offset); // only now: its outputs are acknowledged
           // Frames behind this one in the partition when the batch was fetched (health's lag per partition).
-          this.stats.lag.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1));
+          this.stats.lag.set(partition, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1));
           await commitOffsetsIfNecessary();
           await heartbeat();
         }
@@ -175,22 +196,32 @@ export class InferenceWorker {
           .catch((error: Error) => this.log(`could not send ${ended.length} person_left event(s) on stop: ${error.message}`));
       }
       await this.producer?.disconnect();
+      await this.options.detection?.close().catch(() => undefined);
       this.flushStaleNotes(true);
       this.finished();
     })();
     return this.stopping;
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+  /** Admits a frame (frame-intake.ts) and, when it is to be processed, starts its decode and detect stages. */
+  private startFrame(topic: string, partition: number, message: KafkaMessage): StartedFrame {
     const startedAt = Date.now();
-    this.stats.frameIn();
     const admission = admitFrame(topic, partition, message, this.options.settings, startedAt);
+    if (admission.kind !== "frame") return { startedAt, admission };
+    const detected = this.processor.detect(admission.frame);
+    detected.catch(() => {}); // handled by handle(); a frame left behind by a stopped batch is simply dropped
+    return { startedAt, admission, detected };
+  }
+
+  private async handle(topic: string, partition: number, message: KafkaMessage, frame: StartedFrame): Promise<void> {
+    const { startedAt, admission } = frame;
+    this.stats.frameIn();
     if (admission.kind === "reject") return this.deadLetter(topic, partition, message, admission.stage, admission.reason);
     if (admission.kind === "stale") return this.skipStale(admission.frame.headers.camera, admission.ageMs);
 
     let processed: Awaited<ReturnType<FrameProcessor["process"]>>;
     try {
-      processed = await this.processor.process(admission.frame, startedAt);
+      processed = await this.processor.process(admission.frame, startedAt, frame.detected);
     } catch (error) {
       const stage: DlqStage = error instanceof DecodeError ? "decode" : "process";
       return this.deadLetter(topic, partition, message, stage, (error as Error).message.split("\n")[0] ?? String(error));
