@@ -168,7 +168,11 @@ export async function runFrameFuzz(options: FrameFuzzOptions): Promise<FrameFuzz
 
     agent = new FleetProcess("agent", ["agent", "--config", configFile]);
     const running = agent;
-    await waitFor("the fuzz agent to own its partition", () => running.find(/owns partitions \[0\]/) !== undefined || !running.running, 120_000);
+    await waitFor(
+      "the fuzz agent to own its partition",
+      () => running.find(/owns partitions \[0\]/) !== undefined || !running.running,
+      120_000,
+    );
     if (!agent.running) throw new Error(`the fuzz agent exited at start\n${agent.dump()}`);
     const before = rssMb(agent.child.pid).rss;
     let peak = before;
@@ -257,7 +261,10 @@ export async function runFrameFuzz(options: FrameFuzzOptions): Promise<FrameFuzz
       const ok =
         c.expect.outcome === "either" ||
         (c.expect.outcome === "detection" && outcome.kind === "detection" && outcome.faces >= c.expect.minFaces) ||
-        (c.expect.outcome === "dlq" && outcome.kind === "dlq" && c.expect.stages.includes(outcome.stage as never) && outcome.reason.length > 0);
+        (c.expect.outcome === "dlq" &&
+          outcome.kind === "dlq" &&
+          c.expect.stages.includes(outcome.stage as never) &&
+          outcome.reason.length > 0);
       if (!ok) mismatches.push({ index: c.index, kind: c.kind, expected: c.expect, got: describe(outcome).slice(0, 300) });
     }
     return {

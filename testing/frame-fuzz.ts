@@ -15,10 +15,7 @@ import { encodeFrameHeaders } from "../protocol/frame-headers.js";
 
 export type FuzzStage = "headers" | "decode" | "size" | "process";
 
-export type FuzzExpectation =
-  | { outcome: "detection"; minFaces: number }
-  | { outcome: "dlq"; stages: FuzzStage[] }
-  | { outcome: "either" };
+export type FuzzExpectation = { outcome: "detection"; minFaces: number } | { outcome: "dlq"; stages: FuzzStage[] } | { outcome: "either" };
 
 export type FuzzRecord = { key: Buffer | string | null; value: Buffer | null; headers: IHeaders };
 
@@ -278,7 +275,10 @@ function makeCase(kind: FuzzKind, seq: number, draw: Draw, assets: FuzzAssets): 
       return { record: record(picture.jpeg, headersFor(size)), expect: dlq("decode") };
     }
     case "huge-dimensions-header":
-      return { record: record(picture.jpeg, headersFor({ width: draw.int(10_000, 2 ** 31), height: draw.int(10_000, 2 ** 31) })), expect: dlq("size") };
+      return {
+        record: record(picture.jpeg, headersFor({ width: draw.int(10_000, 2 ** 31), height: draw.int(10_000, 2 ** 31) })),
+        expect: dlq("size"),
+      };
     case "missing-header": {
       const headers = headersFor();
       const name = draw.pick(HEADER_NAMES);
@@ -315,7 +315,10 @@ function makeCase(kind: FuzzKind, seq: number, draw: Draw, assets: FuzzAssets): 
       return { record: record(picture.jpeg, headers), expect: dlq("headers") };
     }
     case "wrong-key":
-      return { record: record(picture.jpeg, headersFor(), draw.random() < 0.5 ? draw.bytes(draw.int(1, 64)) : "another-cam"), expect: dlq("headers") };
+      return {
+        record: record(picture.jpeg, headersFor(), draw.random() < 0.5 ? draw.bytes(draw.int(1, 64)) : "another-cam"),
+        expect: dlq("headers"),
+      };
     case "no-key":
       return { record: record(picture.jpeg, headersFor(), null), expect: dlq("headers") };
     case "empty-value":

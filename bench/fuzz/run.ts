@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     `${report.cases} cases, ${report.framesPerSecond} frames/s, crashed ${report.crashed}, stalled ${report.stalled}, ` +
       `missing ${report.missing.length}, wrong ${report.mismatches.length}, RSS ${report.rssMb.before}/${report.rssMb.peak}/${report.rssMb.after} MB`,
   );
-  for (const m of report.mismatches.slice(0, 20)) say(`  case ${m.index} (${m.kind}): expected ${JSON.stringify(m.expected)}, got ${m.got}`);
+  for (const m of report.mismatches.slice(0, 20))
+    say(`  case ${m.index} (${m.kind}): expected ${JSON.stringify(m.expected)}, got ${m.got}`);
   if (report.crashed || report.stalled || report.missing.length > 0 || report.mismatches.length > 0) {
     say(report.agentLogTail);
     process.exitCode = 1;

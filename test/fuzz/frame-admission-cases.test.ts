@@ -1,0 +1,38 @@
+/**
+ * The frame fuzzer's (testing/frame-fuzz.ts) header cases that the fuzz run found accepted, replayed through
+ * the worker's admission (agent/worker/frame-intake.ts) without a broker: each must be rejected at the stage
+ * its case names. Seed 1, the seed of the run that found them; every case of the kind is checked.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KafkaMessage } from "kafkajs";
+import { admitFrame } from "../../agent/worker/frame-intake.js";
+import { type FuzzCase, type FuzzKind, generateFuzzCases, makeFuzzAssets } from "../../testing/frame-fuzz.js";
+import { fuzzPictures } from "../../testing/frame-fuzz-run.js";
+
+const limits = { maxFrameBytes: 200_000, maxFrameAgeMs: 0, maxFramePixels: 33_177_600 };
+
+async function casesOf(kind: FuzzKind, seed = 1, count = 400): Promise<FuzzCase[]> {
+  const assets = await makeFuzzAssets(await fuzzPictures(), limits.maxFrameBytes, seed);
+  return [...generateFuzzCases(seed, count, assets)].filter((c) => c.kind === kind);
+}
+
+function admit(c: FuzzCase) {
+  const message = { offset: String(c.index), ...c.record } as unknown as Pick<KafkaMessage, "offset" | "key" | "value" | "headers">;
+  return admitFrame("facefleet.frames", 0, message, limits);
+}
+
+function assertRejected(c: FuzzCase, reason: RegExp): void {
+  const admission = admit(c);
+  const stages = c.expect.outcome === "dlq" ? c.expect.stages : [];
+  assert.equal(admission.kind, "reject", `case ${c.index} (${c.kind}) was admitted`);
+  if (admission.kind !== "reject") return;
+  assert.ok(stages.includes(admission.stage), `case ${c.index}: stage ${admission.stage}, expected ${stages.join("|")}`);
+  assert.match(admission.reason, reason, `case ${c.index}`);
+}
+
+test("fuzz cases: a frame header given twice is refused (found at seed 1, case 62)", async () => {
+  const cases = await casesOf("duplicate-header");
+  assert.ok(cases.some((c) => c.index === 62));
+  for (const c of cases) assertRejected(c, /^invalid frame header [a-z-]+: given 2 times$/);
+});
