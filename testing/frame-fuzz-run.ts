@@ -191,7 +191,7 @@ export async function runFrameFuzz(options: FrameFuzzOptions): Promise<FrameFuzz
       const messages: Message[] = batch.map((c) => ({ key: c.record.key, value: c.record.value, headers: c.record.headers, partition: 0 }));
       const [sent] = await producer.send({ topic: topics.frames, acks: -1, messages });
       const base = Number(sent?.baseOffset);
-      batch.forEach((c, i) => offsetOf.set(c.index, base + i));
+      for (const [i, c] of batch.entries()) offsetOf.set(c.index, base + i);
       batch = [];
       batchBytes = 0;
     };
