@@ -12,7 +12,7 @@ export const frameHeadersSchema = z.object({
   width: z.coerce.number().int().positive(),
   height: z.coerce.number().int().positive(),
   format: z.enum(["jpeg"]),
-  producer: z.string().min(1),
+  producer: z.string().min(1).max(128),
 });
 
 export type FrameHeaders = z.infer<typeof frameHeadersSchema>;

@@ -36,3 +36,9 @@ test("fuzz cases: a frame header given twice is refused (found at seed 1, case 6
   assert.ok(cases.some((c) => c.index === 62));
   for (const c of cases) assertRejected(c, /^invalid frame header [a-z-]+: given 2 times$/);
 });
+
+test("fuzz cases: an oversized header value is refused, the producer's too (found at seed 1, case 148)", async () => {
+  const cases = await casesOf("oversized-header");
+  assert.ok(cases.some((c) => c.index === 148));
+  for (const c of cases) assertRejected(c, /^invalid frame header (camera|producer|format|seq): /);
+});
