@@ -11,11 +11,11 @@ export type Admission =
   | { kind: "reject"; stage: DlqStage; reason: string; camera?: string }
   | { kind: "stale"; frame: FrameRecord; ageMs: number };
 
-export type AdmissionLimits = { maxFrameBytes: number; maxFrameAgeMs: number };
+export type AdmissionLimits = { maxFrameBytes: number; maxFrameAgeMs: number; maxFramePixels: number };
 
 /**
- * The checks every frame passes before decoding: size, headers (protocol/frame-headers.ts), key =
- * camera id, and age. Cheap and in that order, so an oversized or anonymous record never costs a
+ * The checks every frame passes before decoding: size, headers (protocol/frame-headers.ts), the picture
+ * size the headers name (width x height, at most maxFramePixels), key = camera id, and age. Cheap and in that order, so an oversized or anonymous record never costs a
  * decode. A rejected record goes to the DLQ; a stale one is skipped and counted.
  */
 export function admitFrame(
@@ -34,6 +34,15 @@ export function admitFrame(
     headers = parseFrameHeaders((message.headers ?? {}) as IHeaders as Record<string, Buffer | string | (Buffer | string)[] | undefined>);
   } catch (error) {
     return { kind: "reject", stage: "headers", reason: (error as Error).message };
+  }
+  const pixels = headers.width * headers.height;
+  if (pixels > limits.maxFramePixels) {
+    return {
+      kind: "reject",
+      stage: "size",
+      camera: headers.camera,
+      reason: `frame is ${headers.width}x${headers.height} (${pixels} pixels), more than the limit of ${limits.maxFramePixels}`,
+    };
   }
   const key = message.key?.toString();
   if (key !== headers.camera) {

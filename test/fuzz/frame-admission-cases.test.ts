@@ -42,3 +42,9 @@ test("fuzz cases: an oversized header value is refused, the producer's too (foun
   assert.ok(cases.some((c) => c.index === 148));
   for (const c of cases) assertRejected(c, /^invalid frame header (camera|producer|format|seq): /);
 });
+
+test("fuzz cases: headers naming a picture larger than maxFramePixels are refused undecoded (found at seed 1, case 65)", async () => {
+  const cases = await casesOf("huge-dimensions-header");
+  assert.ok(cases.some((c) => c.index === 65));
+  for (const c of cases) assertRejected(c, /^frame is \d+x\d+ \(\d+ pixels\), more than the limit of 33177600$/);
+});
