@@ -267,11 +267,12 @@ function makeCase(kind: FuzzKind, seq: number, draw: Draw, assets: FuzzAssets): 
       // The format header says jpeg: a PNG is not what was promised, however well it decodes.
       return { record: record(assets.pngLarge, headersFor({ width: 9000, height: 9000 })), expect: dlq("size", "decode") };
     case "wrong-dimensions": {
+      // Headers that name a picture narrower or lower than the one sent (a smaller picture than its headers
+      // say is taken: the headers are a bound, agent/worker/frame-picture.ts).
       const size =
         draw.random() < 0.5
-          ? { width: picture.height, height: picture.width }
-          : { width: picture.width + draw.int(1, 50), height: Math.max(1, picture.height - draw.int(-50, 50)) };
-      if (size.width === picture.width && size.height === picture.height) size.width++;
+          ? { width: Math.max(1, picture.width - draw.int(1, 300)), height: picture.height + draw.int(0, 50) }
+          : { width: picture.width + draw.int(0, 50), height: Math.max(1, picture.height - draw.int(1, 200)) };
       return { record: record(picture.jpeg, headersFor(size)), expect: dlq("decode") };
     }
     case "huge-dimensions-header":

@@ -8,6 +8,7 @@ import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { FrameAnnotator } from "./annotator.js";
 import type { FrameRecord } from "./frame-intake.js";
+import { checkFramePicture } from "./frame-picture.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
 import type { FaceSample, TrackEvent, Trackers } from "./tracker.js";
@@ -67,6 +68,7 @@ export class FrameProcessor {
   async process(frame: FrameRecord, startedAt = Date.now()): Promise<ProcessedFrame> {
     const t0 = performance.now();
     const { headers } = frame;
+    await checkFramePicture(frame.bytes, headers);
     const image = await this.pipeline.decode(frame.bytes);
     const decoded = performance.now();
     const { faces: detected, rejected } = await this.pipeline.detect(image);
