@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { KafkaMessage } from "kafkajs";
+import { DLQ_FRAME_HEADERS, deadLetterMessage } from "../../agent/worker/dead-letter.js";
 import { admitFrame } from "../../agent/worker/frame-intake.js";
 import { type FuzzCase, type FuzzKind, generateFuzzCases, makeFuzzAssets } from "../../testing/frame-fuzz.js";
 import { fuzzPictures } from "../../testing/frame-fuzz-run.js";
@@ -47,4 +48,29 @@ test("fuzz cases: headers naming a picture larger than maxFramePixels are refuse
   const cases = await casesOf("huge-dimensions-header");
   assert.ok(cases.some((c) => c.index === 65));
   for (const c of cases) assertRejected(c, /^frame is \d+x\d+ \(\d+ pixels\), more than the limit of 33177600$/);
+});
+
+test("fuzz cases: a frame with thousands of junk headers makes a DLQ record of bounded size (found at seed 1: 2713 headers copied)", async () => {
+  const cases = await casesOf("junk-headers");
+  assert.ok(cases.length > 0);
+  for (const c of cases) {
+    const admission = admit(c);
+    assert.equal(admission.kind, "reject");
+    if (admission.kind !== "reject") continue;
+    const record = {
+      topic: "facefleet.frames",
+      partition: 0,
+      offset: String(c.index),
+      key: null,
+      value: c.record.value,
+      headers: c.record.headers,
+    };
+    const dlq = deadLetterMessage(record, admission, "fuzz-agent", 900_000);
+    const names = Object.keys(dlq.headers ?? {});
+    const copied = names.filter((n) => n.startsWith("frame."));
+    assert.equal(copied.length, DLQ_FRAME_HEADERS);
+    assert.ok(copied.every((n) => n.length <= "frame.".length + 64));
+    const total = Object.keys(c.record.headers).length;
+    assert.equal(Number(dlq.headers?.["frame-headers-dropped"]), total - DLQ_FRAME_HEADERS);
+  }
 });
