@@ -2,6 +2,12 @@ import type { IHeaders, KafkaMessage } from "kafkajs";
 import { type FrameHeaders, parseFrameHeaders } from "../../protocol/frame-headers.js";
 import type { DlqStage } from "./stats.js";
 
+/** A key as it may go into a log line: control and non-ASCII characters escaped, at most 64 of them. */
+export function printable(text: string, max = 64): string {
+  const escaped = text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}
+
 /** A record of facefleet.frames that passed the checks at the boundary. */
 export type FrameRecord = { topic: string; partition: number; offset: string; headers: FrameHeaders; bytes: Buffer };
 
@@ -53,7 +59,7 @@ export function admitFrame(
       reason:
         key === undefined
           ? "record has no key (must be the camera id)"
-          : `record key '${key}' is not the camera header '${headers.camera}'`,
+          : `record key '${printable(key)}' is not the camera header '${headers.camera}'`,
     };
   }
   if (!message.value || size === 0) return { kind: "reject", stage: "decode", camera: headers.camera, reason: "empty frame (no bytes)" };

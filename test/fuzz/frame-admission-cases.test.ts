@@ -74,3 +74,15 @@ test("fuzz cases: a frame with thousands of junk headers makes a DLQ record of b
     assert.equal(Number(dlq.headers?.["frame-headers-dropped"]), total - DLQ_FRAME_HEADERS);
   }
 });
+
+test("fuzz cases: a binary record key is escaped and cut in the reason (found at seed 1, case 79: raw bytes in the log)", async () => {
+  const cases = (await casesOf("wrong-key")).filter((c) => Buffer.isBuffer(c.record.key));
+  assert.ok(cases.length > 0);
+  for (const c of cases) {
+    assertRejected(c, /^record key '.*' is not the camera header 'fuzz-cam'$/);
+    const admission = admit(c);
+    const reason = admission.kind === "reject" ? admission.reason : "";
+    assert.match(reason, /^[\x20-\x7e…]+$/, `case ${c.index}: ${reason}`);
+    assert.ok(reason.length < 160);
+  }
+});
