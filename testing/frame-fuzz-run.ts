@@ -97,7 +97,7 @@ export function reasonShape(reason: string): string {
 
 const MAX_FRAME_BYTES = 200_000;
 /** Records of one produce request: under the broker's 1 MB record-batch limit. */
-const BATCH_BYTES = 700_000;
+const BATCH_BYTES = 500_000;
 
 export async function runFrameFuzz(options: FrameFuzzOptions): Promise<FrameFuzzReport> {
   const say = options.say ?? (() => {});

@@ -29,7 +29,7 @@ export type FuzzAssets = {
   pictures: FuzzPicture[];
   /** The agent's worker.maxFrameBytes: an oversized JPEG is made larger than this. */
   maxFrameBytes: number;
-  /** A noisy real JPEG larger than maxFrameBytes (and below the broker's 1 MB record limit). */
+  /** A noisy real JPEG a little larger than maxFrameBytes (well below the broker's 1 MB record limit). */
   hugeJpeg: Buffer;
   /** A 1-bit PNG of 20000x20000 pixels (400 MP) in a few tens of KB. */
   pngBomb: Buffer;
@@ -192,7 +192,7 @@ export async function makeFuzzAssets(pictures: FuzzPicture[], maxFrameBytes: num
   let side = 256;
   let hugeJpeg = Buffer.alloc(0);
   while (hugeJpeg.length <= maxFrameBytes) {
-    side = Math.round(side * 1.4);
+    side = Math.round(side * 1.1);
     hugeJpeg = await sharp(draw.bytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
       .jpeg({ quality: 95 })
       .toBuffer();
