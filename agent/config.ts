@@ -114,6 +114,16 @@ export const workerSettingsSchema = z.strictObject({
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /**
+   * Frames whose width x height headers are larger than this go to the DLQ (stage `size`) undecoded; a
+   * picture must be the size its headers name (agent/worker/frame-picture.ts), so this bounds the memory one
+   * decoded frame takes (3 bytes a pixel). Default: 7680x4320 (8K UHD, 100 MB decoded).
+   */
+  maxFramePixels: z
+    .number()
+    .int()
+    .positive()
+    .default(7680 * 4320),
   /** Distance (gallery) threshold; wins over falseAcceptRate. Default: the one that fits the gallery's size. */
   threshold: z.number().positive().max(2).optional(),
   /**

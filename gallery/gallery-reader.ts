@@ -200,7 +200,8 @@ export class GalleryReader {
     try {
       decoded = decodeGalleryRecord(message.key, message.value);
     } catch (error) {
-      this.options.log?.(`gallery: record skipped: ${(error as Error).message}`);
+      const reason = (error as Error).message.replace(/[^\x20-\x7e]/g, "?");
+      this.options.log?.(`gallery: record skipped (offset ${offset}): ${reason.length > 300 ? `${reason.slice(0, 300)}…` : reason}`);
       const key = message.key?.toString() ?? "(no key)";
       change.skipped.push(key);
       return key;

@@ -12,15 +12,20 @@ export const frameHeadersSchema = z.object({
   width: z.coerce.number().int().positive(),
   height: z.coerce.number().int().positive(),
   format: z.enum(["jpeg"]),
-  producer: z.string().min(1),
+  producer: z.string().min(1).max(128),
 });
 
 export type FrameHeaders = z.infer<typeof frameHeadersSchema>;
 
-/** Kafka headers arrive as Buffers (or arrays of them): decode to strings, then validate. */
+/**
+ * Kafka headers arrive as Buffers (or arrays of them, when a name is repeated): decode to strings, then
+ * validate. A frame header given more than once is refused: which of two values is meant cannot be known.
+ */
 export function parseFrameHeaders(raw: Record<string, Buffer | string | (Buffer | string)[] | undefined>): FrameHeaders {
   const text: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
+    if (Array.isArray(value) && value.length > 1 && key in frameHeadersSchema.shape)
+      throw new Error(`invalid frame header ${key}: given ${value.length} times`);
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) text[key] = first.toString();
   }

@@ -37,6 +37,21 @@ async function oversizeReason(input: Buffer | Uint8Array | string): Promise<stri
   return `the picture is ${width}x${height} (${megapixels(width * height)}), larger than the ${megapixels(MAX_PIXELS)} limit`;
 }
 
+/** What a picture's own header says (format, stored size, EXIF orientation), read without decoding a pixel. */
+export type PictureHeader = { format: string; width: number; height: number; orientation: number };
+
+/** Reads the header of a picture in memory; DecodeError when the bytes are no picture sharp knows. */
+export async function readPictureHeader(input: Buffer | Uint8Array): Promise<PictureHeader> {
+  if (input.length === 0) throw new DecodeError("cannot decode image: no bytes (empty picture)");
+  try {
+    const { format, width = 0, height = 0, orientation = 1 } = await sharp(input, { limitInputPixels: false }).metadata();
+    return { format: format ?? "unknown", width, height, orientation };
+  } catch (error) {
+    const reason = error instanceof Error ? (error.message.split("\n")[0] ?? error.name) : String(error);
+    throw new DecodeError(`cannot decode image: ${reason}`);
+  }
+}
+
 /**
  * Decodes JPEG, PNG or WebP (bytes or a path) into 8-bit sRGB, turned upright by its EXIF orientation,
  * alpha dropped. Truncated or corrupt input is refused rather than half-decoded.

@@ -11,6 +11,10 @@ export function decodeVector(text: string, expectedLength: number): Float32Array
   if (bytes.length !== expectedLength * 4) throw new Error(`vector has ${bytes.length / 4} values, expected ${expectedLength}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(expectedLength);
-  for (let i = 0; i < expectedLength; i++) out[i] = view.getFloat32(i * 4, true);
+  for (let i = 0; i < expectedLength; i++) {
+    const value = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(value)) throw new Error(`vector value ${i} is ${value}, not a finite number`);
+    out[i] = value;
+  }
   return out;
 }

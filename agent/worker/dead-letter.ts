@@ -12,11 +12,15 @@ export type FailedRecord = {
   headers?: IHeaders;
 };
 
+/** At most this many of the frame's headers are copied, names cut to 64 characters and values to 256. */
+export const DLQ_FRAME_HEADERS = 32;
+
 /**
  * A facefleet.dlq record: the original bytes as the value (cut to `maxBytes` so an oversized frame
  * still fits the broker's message.max.bytes; `truncated` and `original-size` say so), the reason and
  * origin as headers (protocol/dlq-record.ts), and the frame's own headers under `frame.<name>` so the
- * record can be inspected or replayed.
+ * record can be inspected or replayed: the first DLQ_FRAME_HEADERS of them (`frame-headers-dropped` counts the
+ * rest), so a frame with thousands of junk headers still makes a DLQ record of bounded size.
  */
 export function deadLetterMessage(
   record: FailedRecord,
@@ -41,11 +45,20 @@ export function deadLetterMessage(
   for (const [name, value] of Object.entries(meta)) headers[name] = String(value);
   headers["original-size"] = String(size);
   headers.truncated = String(truncated);
+  let copied = 0;
+  let dropped = 0;
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     if (value === undefined) continue;
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[`frame.${name}`] = first.toString().slice(0, 256);
+    if (first === undefined) continue;
+    if (copied >= DLQ_FRAME_HEADERS) {
+      dropped++;
+      continue;
+    }
+    headers[`frame.${name.slice(0, 64)}`] = first.toString().slice(0, 256);
+    copied++;
   }
+  if (dropped > 0) headers["frame-headers-dropped"] = String(dropped);
   return {
     key: record.key,
     value: record.value === null ? null : truncated ? record.value.subarray(0, maxBytes) : record.value,

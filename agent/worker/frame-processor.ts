@@ -9,6 +9,7 @@ import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { FrameAnnotator } from "./annotator.js";
 import type { FrameRecord } from "./frame-intake.js";
+import { checkFramePicture } from "./frame-picture.js";
 import type { FrameOutputs } from "./outputs.js";
 import type { Stage } from "./stats.js";
 import type { FaceSample, TrackEvent, Trackers } from "./tracker.js";
@@ -67,8 +68,11 @@ export class FrameProcessor {
     };
   }
 
-  /** The decode and detect stages of a frame: started ahead of `process` by a worker that keeps two frames in flight. */
-  detect(frame: FrameRecord): Promise<DecodedDetection> {
+  /**
+   * The decode and detect stages of a frame, after its picture header is checked against its headers
+   * (frame-picture.ts): started ahead of `process` by a worker that keeps two frames in flight. */
+  async detect(frame: FrameRecord): Promise<DecodedDetection> {
+    await checkFramePicture(frame.bytes, frame.headers);
     return this.detection.run(frame.bytes);
   }
 

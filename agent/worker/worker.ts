@@ -244,7 +244,7 @@ export class InferenceWorker {
     const now = Date.now();
     if (now - this.dlqLoggedAt >= 1000) {
       const more = this.dlqUnlogged > 0 ? ` (and ${this.dlqUnlogged} more since the last line)` : "";
-      this.log(`frame ${topic}/${partition}@${message.offset} to ${topics.dlq} (${stage}): ${reason}${more}`);
+      this.log(`frame ${topic}/${partition}@${message.offset} to ${topics.dlq} (${stage}): ${reason.slice(0, 300)}${more}`);
       this.dlqLoggedAt = now;
       this.dlqUnlogged = 0;
     } else this.dlqUnlogged++;

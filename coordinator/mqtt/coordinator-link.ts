@@ -1,8 +1,9 @@
 /**
  * The coordinator's MQTT client (to its embedded broker or an external one): takes every agent's
  * status and health, publishes the plan retained, sends commands and waits for their acks.
- * Payloads are validated with protocol/ schemas; an invalid one is logged (once per agent and
- * problem) and ignored.
+ * Payloads are validated with protocol/ schemas; an invalid one (not JSON, not the schema, a status other
+ * than online/offline, larger than MAX_PAYLOAD_BYTES) is skipped and logged by InvalidPayloadLog (once per
+ * agent and problem, at most 10 lines per 10 s, the rest counted).
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -20,6 +21,10 @@ import {
 import { type AgentHealth, agentHealthSchema } from "../../protocol/health.js";
 import { agentIdOfTopic, mqttTopics } from "../../protocol/mqtt-topics.js";
 import type { PartitionPlan } from "../../protocol/plan.js";
+import { InvalidPayloadLog } from "./invalid-payload-log.js";
+
+/** Larger payloads on the topics the coordinator reads are skipped unparsed (a health report is a few KB). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 export type CoordinatorLinkOptions = {
   url: string;
@@ -38,7 +43,8 @@ export class CoordinatorLink {
   private readonly pending = new Map<string, (ack: CommandAck | null) => void>();
   /** Running PUBACK and ack timeouts, with what each does when it fires (close() fires them all at once). */
   private readonly ackTimers = new Map<NodeJS.Timeout, () => void>();
-  private readonly reported = new Set<string>();
+  /** Payloads skipped as invalid, and their rate-limited log. */
+  readonly invalid: InvalidPayloadLog;
   private lastError = "";
   private closed = false;
 
@@ -46,6 +52,7 @@ export class CoordinatorLink {
     readonly client: MqttClient,
     private readonly options: CoordinatorLinkOptions,
   ) {
+    this.invalid = new InvalidPayloadLog(options.log);
     client.on("message", (topic, payload) => this.route(topic, payload));
   }
 
@@ -95,8 +102,16 @@ export class CoordinatorLink {
   private route(topic: string, payload: Buffer): void {
     const agentId = agentIdOfTopic(topic);
     if (agentId === undefined) return;
+    const what = topic === mqttTopics.status(agentId) ? "status" : topic === mqttTopics.health(agentId) ? "health" : "cmd/ack";
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      this.reportInvalid(agentId, what, `payload of ${payload.length} bytes, more than ${MAX_PAYLOAD_BYTES}`);
+      return;
+    }
     if (topic === mqttTopics.status(agentId)) {
-      if (payload.length > 0) this.options.onStatus(agentId, payload.toString());
+      if (payload.length === 0) return; // a retained status cleared
+      const status = payload.toString();
+      if (status === "online" || status === "offline") this.options.onStatus(agentId, status);
+      else this.reportInvalid(agentId, "status", "not online or offline");
       return;
     }
     const json = parseJson(payload);
@@ -116,10 +131,7 @@ export class CoordinatorLink {
   }
 
   private reportInvalid(agentId: string, what: string, problem: string): void {
-    const key = `${agentId} ${what} ${problem}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.options.log(`mqtt: ignored an invalid ${what} from ${agentId}: ${problem}`);
+    this.invalid.note(agentId, what, problem);
   }
 
   /** The plan, retained, QoS 1 (agents and dashboards that connect later get it at once). */

@@ -52,7 +52,7 @@ const jpegHeaders = (seq: number, captureTime = Date.now()) =>
   encodeFrameHeaders({ camera: "door", seq, "capture-time": captureTime, width: 64, height: 48, format: "jpeg", producer: "test" });
 
 test("admission: size first, then headers, key = camera, empty value, age", () => {
-  const limits = { maxFrameBytes: 100, maxFrameAgeMs: 1000 };
+  const limits = { maxFrameBytes: 100, maxFrameAgeMs: 1000, maxFramePixels: 64 * 48 };
   const now = 1_700_000_000_000;
   const good = { offset: "7", key: Buffer.from("door"), value: Buffer.alloc(50), headers: jpegHeaders(3, now - 10) };
   const ok = admitFrame("facefleet.frames", 2, good, limits, now);
