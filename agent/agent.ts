@@ -4,6 +4,7 @@ import { GalleryReader } from "../gallery/gallery-reader.js";
 import { MatchingGallery } from "../gallery/matching-gallery.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
+import { AttributeModels } from "../recognition/attributes/attribute-models.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
 import { CaptureRole, type CaptureStatsSnapshot, cameraSpec } from "./capture/capture-role.js";
 import { openFrameSource } from "./capture/frame-source.js";
@@ -14,6 +15,7 @@ import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
 import type { ModelDescription } from "./health/health-builder.js";
 import { AnnotationDemand } from "./worker/annotation-demand.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
+import { attributesInUse } from "./worker/attribute-settings.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
 
@@ -242,9 +244,20 @@ async function startInference(
 ): Promise<Inference> {
   await assertTopics(kafka, config);
   const pipeline = await RecognitionPipeline.load(config.recognition);
+  // Attribute models only when some camera has attributes on (worker.attributes; off by default).
+  const wanted = attributesInUse(config.worker.attributes);
+  const attributes =
+    wanted.length > 0
+      ? await AttributeModels.load(wanted, {
+          modelDirs: config.recognition.modelDirs,
+          executionProvider: config.recognition.executionProvider,
+          threads: config.recognition.threads,
+        })
+      : null;
   log(
     `models: ${pipeline
       .describe()
+      .concat(attributes?.describe() ?? [])
       .map((m) => `${m.role} ${m.model} on ${m.provider}`)
       .join(", ")}`,
   );
@@ -282,6 +295,7 @@ async function startInference(
     agentId: config.agentId,
     settings: config.worker,
     pipeline,
+    attributes,
     gallery,
     stats,
     annotation,
@@ -295,5 +309,5 @@ async function startInference(
     await reader.stop();
     throw error;
   }
-  return { worker, gallery, galleryReader: reader, models: pipeline.describe() };
+  return { worker, gallery, galleryReader: reader, models: [...pipeline.describe(), ...(attributes?.describe() ?? [])] };
 }
