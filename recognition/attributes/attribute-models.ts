@@ -63,6 +63,11 @@ export class AttributeModels {
     return new AttributeModels(byName);
   }
 
+  /** The loaded model of one attribute (undefined when not loaded). */
+  model(name: AttributeName): AttributeModel | undefined {
+    return this.byName.get(name);
+  }
+
   get names(): AttributeName[] {
     return [...this.byName.keys()];
   }
