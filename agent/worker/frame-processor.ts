@@ -153,7 +153,10 @@ export class FrameProcessor {
       const out: Detection["faces"][number] = { ...result, identity: track?.identity ?? result.identity, trackId: track?.trackId ?? null };
       if (track?.distance !== undefined) out.distance = Math.round(track.distance * 1e4) / 1e4;
       if (track?.confidence !== undefined) out.confidence = Math.round(track.confidence * 1e4) / 1e4;
-      if (track?.attributes !== undefined) out.attributes = track.attributes;
+      // The track's attributes; with every: "frame", this frame's own estimate where there is one.
+      const own = this.attributes?.settings.every === "frame" ? attributeFaces.get(face) : undefined;
+      const attributes = own ?? track?.attributes;
+      if (attributes !== undefined) out.attributes = attributes;
       return out;
     });
     // Only when something consumes it (annotator.ts); the boxes and names are in the detection either way.

@@ -221,9 +221,7 @@ export class CameraTracker {
       this.decide(track, matcher);
       events.push(...this.announce(track, matcher, taken));
       const named = this.named(track, face.match);
-      // Every frame's own estimate when attributes run every frame (worker.attributes.every), else the track's.
-      const attributes = face.attributes ?? track.attributes;
-      return attributes ? { ...named, attributes } : named;
+      return track.attributes ? { ...named, attributes: track.attributes } : named;
     });
     return { faces: result, events };
   }
@@ -372,10 +370,12 @@ export class CameraTracker {
     if (track.announced.size === 0) {
       const threshold = galleryThreshold(matcher);
       const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
-      const visit =
-        this.takeMissing(track, identity, unknownDistance, joined) ??
-        this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      const missing = this.takeMissing(track, identity, unknownDistance, joined);
+      const ended = missing ? undefined : this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      const visit = missing ?? (ended && { ...ended, attributes: ended.left.attributes });
       if (visit !== undefined) {
+        // The visit keeps the attributes it was announced with (the track id's, once per visit).
+        if (visit.attributes !== undefined) track.attributes = visit.attributes;
         track.id = visit.id;
         track.firstSeq = visit.firstSeq;
         track.announced = visit.announced;
@@ -397,7 +397,7 @@ export class CameraTracker {
     identity: string,
     threshold: number | undefined,
     joined: ReadonlySet<Track>,
-  ): { id: string; firstSeq: number; announced: Set<string> } | undefined {
+  ): { id: string; firstSeq: number; announced: Set<string>; attributes: FaceAttributes | undefined } | undefined {
     const aggregate = track.evidence.aggregate();
     const missing = this.tracks.filter((t) => {
       if (t === track || joined.has(t) || t.lastSeq >= track.lastSeq || t.announced.size === 0 || t.decision?.identity !== identity)
