@@ -4,6 +4,7 @@ import { GalleryReader } from "../gallery/gallery-reader.js";
 import { MatchingGallery } from "../gallery/matching-gallery.js";
 import { createKafka } from "../kafka/client.js";
 import { topics } from "../protocol/topics.js";
+import { AttributeModels } from "../recognition/attributes/attribute-models.js";
 import { DetectThread } from "../recognition/detect-thread.js";
 import { type FrameDetection, inProcessDetection } from "../recognition/frame-detection.js";
 import { RecognitionPipeline } from "../recognition/pipeline.js";
@@ -16,6 +17,7 @@ import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
 import type { ModelDescription } from "./health/health-builder.js";
 import { AnnotationDemand } from "./worker/annotation-demand.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
+import { attributesInUse } from "./worker/attribute-settings.js";
 import { stageThreads } from "./worker/stage-threads.js";
 import { type StatsSnapshot, WorkerStats } from "./worker/stats.js";
 import { InferenceWorker } from "./worker/worker.js";
@@ -255,9 +257,20 @@ async function startInference(
   }
   const threads =
     recognition.threads === 0 ? "one onnxruntime thread per core" : `${recognition.threads} onnxruntime thread(s) per session`;
+  // Attribute models only when some camera has attributes on (worker.attributes; off by default).
+  const wanted = attributesInUse(config.worker.attributes);
+  const attributes =
+    wanted.length > 0
+      ? await AttributeModels.load(wanted, {
+          modelDirs: recognition.modelDirs,
+          executionProvider: recognition.executionProvider,
+          threads: recognition.threads,
+        })
+      : null;
   log(
     `models: ${pipeline
       .describe()
+      .concat(attributes?.describe() ?? [])
       .map((m) => `${m.role} ${m.model} on ${m.provider}`)
       .join(", ")}; ${detection ? `2 frames in flight, decode and detect on a ${detection.where}` : "1 frame in flight"}, ${threads}`,
   );
@@ -296,6 +309,7 @@ async function startInference(
     settings: config.worker,
     pipeline,
     ...(detection ? { detection } : {}),
+    attributes,
     gallery,
     stats,
     annotation,
@@ -309,5 +323,5 @@ async function startInference(
     await reader.stop();
     throw error;
   }
-  return { worker, gallery, galleryReader: reader, models: pipeline.describe() };
+  return { worker, gallery, galleryReader: reader, models: [...pipeline.describe(), ...(attributes?.describe() ?? [])] };
 }

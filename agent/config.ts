@@ -7,6 +7,7 @@ import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
 import { annotationSettingsFields } from "./worker/annotation-settings.js";
+import { attributeSettingsSchema } from "./worker/attribute-settings.js";
 import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
 
 /**
@@ -132,6 +133,8 @@ export const workerSettingsSchema = z.strictObject({
    */
   falseAcceptRate: falseAcceptRateSchema.default(DEFAULT_FALSE_ACCEPT_RATE),
   track: trackSettingsSchema.prefault({}),
+  /** Per-face attributes (emotion, age, gender) per camera, once per track: agent/worker/attribute-settings.ts. Off by default. */
+  attributes: attributeSettingsSchema.prefault({}),
   /** A DLQ record's value (the original bytes) is cut to this size so it fits the broker's message.max.bytes. */
   dlqMaxMessageBytes: z.number().int().min(1024).default(900_000),
   /** Consumer-group timings: a crashed agent's partitions move after sessionTimeoutMs. */

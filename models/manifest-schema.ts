@@ -13,7 +13,8 @@ const tensorInput = z.object({
   name: z.string(),
   shape: z.array(z.union([z.number().int(), z.string()])),
   layout: z.literal("NCHW"),
-  channels: z.enum(["RGB", "BGR"]),
+  /** GRAY: one plane of luma (0.299 R + 0.587 G + 0.114 B, rounded), an attribute model's input. */
+  channels: z.enum(["RGB", "BGR", "GRAY"]),
   normalisation: z.string(),
 });
 
@@ -24,6 +25,12 @@ const tensorInput = z.object({
  */
 export const detectorFamilies = ["yunet"] as const;
 export const recognizerFamilies = ["sface-2021dec", "face-api-resnet-v1", "mobilefacenet-sirius-ai"] as const;
+/** Per-face attribute models (recognition/attributes/, chosen by family in recognition/attributes/attribute-models.ts). */
+export const attributeFamilies = ["fer-mini-xception", "dlib-age-v1", "dlib-gender-v1"] as const;
+/** What an attribute model estimates: the name its value has in detections and events. */
+export const attributeNames = ["emotion", "age", "gender"] as const;
+export type AttributeFamily = (typeof attributeFamilies)[number];
+export type AttributeName = (typeof attributeNames)[number];
 export type DetectorFamily = (typeof detectorFamilies)[number];
 export type RecognizerFamily = (typeof recognizerFamilies)[number];
 
@@ -89,7 +96,30 @@ export const recognizerModelSchema = z.object({
   falseMatchCalibration: falseMatchCalibrationSchema.optional(),
 });
 
-export const modelSchema = z.discriminatedUnion("role", [detectorModelSchema, recognizerModelSchema]);
+/**
+ * What an attribute model is given: the face aligned on a template (its five landmarks, as the recognizer's chip),
+ * or a square box crop (the box's longer side plus `margin` of it on every side, centred on the box).
+ */
+const attributeCrop = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("aligned"), size: z.number().int().positive(), template: z.array(point).length(5) }),
+  z.object({ kind: z.literal("box"), size: z.number().int().positive(), margin: z.number().min(0).max(1) }),
+]);
+
+export const attributeModelSchema = z.object({
+  ...common,
+  role: z.literal("attribute"),
+  attribute: z.enum(attributeNames),
+  family: z.enum(attributeFamilies),
+  crop: attributeCrop,
+  /** Per channel (R, G, B or the gray plane): the model's input is (pixel - mean) * scale; mean 0, scale 1: raw pixels. */
+  inputScaling: z.object({ mean: z.array(z.number()).min(1).max(3), scale: z.number().positive() }),
+  /** The classes of the output, in order (a classifier's value is the most probable one). */
+  labels: z.array(z.string().min(1)).min(2),
+  /** A regression over classes (age): the value is the sum of probability x classValue. */
+  classValues: z.array(z.number()).optional(),
+});
+
+export const modelSchema = z.discriminatedUnion("role", [detectorModelSchema, recognizerModelSchema, attributeModelSchema]);
 
 export const manifestSchema = z.object({
   version: z.literal(1),
@@ -98,6 +128,8 @@ export const manifestSchema = z.object({
   defaults: z.object({
     detector: z.object({ fp32: z.string(), int8: z.string() }),
     recognizer: z.object({ fp32: z.string(), int8: z.string() }),
+    /** The model that estimates each attribute (worker.attributes, identify --attributes). */
+    attributes: z.record(z.enum(attributeNames), z.string()),
   }),
 });
 
@@ -105,4 +137,5 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type ModelEntry = z.infer<typeof modelSchema>;
 export type DetectorModel = z.infer<typeof detectorModelSchema>;
 export type RecognizerModel = z.infer<typeof recognizerModelSchema>;
+export type AttributeModelEntry = z.infer<typeof attributeModelSchema>;
 export type FalseMatchCalibration = z.infer<typeof falseMatchCalibrationSchema>;

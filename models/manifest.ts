@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FacefleetError } from "../core/errors.js";
 import { formatZodIssue } from "../core/format-issue.js";
-import { type DetectorModel, type Manifest, type ModelEntry, manifestSchema, type RecognizerModel } from "./manifest-schema.js";
+import {
+  type AttributeModelEntry,
+  type DetectorModel,
+  type Manifest,
+  type ModelEntry,
+  manifestSchema,
+  type RecognizerModel,
+} from "./manifest-schema.js";
 
 /** models/manifest.json of this package (next to the sources, one level above dist/models when compiled). */
 export function manifestPath(): string {
@@ -39,5 +46,11 @@ export function getDetector(id: string, manifest = loadManifest()): DetectorMode
 export function getRecognizer(id: string, manifest = loadManifest()): RecognizerModel & { id: string } {
   const entry = getModel(id, manifest);
   if (entry.role !== "recognizer") throw new FacefleetError(`model '${id}' is a ${entry.role}, not a recognizer`);
+  return entry;
+}
+
+export function getAttributeModel(id: string, manifest = loadManifest()): AttributeModelEntry & { id: string } {
+  const entry = getModel(id, manifest);
+  if (entry.role !== "attribute") throw new FacefleetError(`model '${id}' is a ${entry.role}, not an attribute model`);
   return entry;
 }

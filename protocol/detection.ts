@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { faceAttributesSchema } from "./face-attributes.js";
 
 export const DETECTION_SCHEMA_VERSION = 1;
 
@@ -12,6 +13,8 @@ export const detectedFaceSchema = z.object({
   distance: z.number().optional(),
   confidence: z.number().optional(),
   trackId: z.string().nullable(),
+  /** The face's track's attributes (protocol/face-attributes.ts), when the camera has attributes on and they were estimated. */
+  attributes: faceAttributesSchema.optional(),
 });
 
 /** One record on facefleet.detections per frame (key = camera id). */
@@ -39,6 +42,8 @@ export const detectionSchema = z.object({
     embed: z.number().nonnegative(),
     match: z.number().nonnegative(),
     track: z.number().nonnegative(),
+    /** Attribute models (emotion, age, gender) on the faces that needed them; absent when the camera has none on. */
+    attributes: z.number().nonnegative().optional(),
     total: z.number().nonnegative(),
   }),
 });

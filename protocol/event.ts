@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { faceAttributesSchema } from "./face-attributes.js";
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -32,6 +33,12 @@ export const recognitionEventSchema = z.object({
     .optional(),
   embedding: z.array(z.number()).min(1).max(4096).optional(),
   model: z.string().min(1).optional(),
+  /**
+   * The track's attributes (protocol/face-attributes.ts: e.g. `{"emotion": {"value": "happy", "confidence": 0.93}}`),
+   * estimated once per track on a face of its first frames, when its camera has attributes on (agent
+   * worker.attributes); absent otherwise.
+   */
+  attributes: faceAttributesSchema.optional(),
 });
 
 export type RecognitionEvent = z.infer<typeof recognitionEventSchema>;

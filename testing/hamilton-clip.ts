@@ -11,8 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { TrackSettings } from "../agent/config.js";
-import { FrameProcessor, type GalleryView } from "../agent/worker/frame-processor.js";
+import { type AttributeStage, FrameProcessor, type GalleryView } from "../agent/worker/frame-processor.js";
 import { Trackers } from "../agent/worker/tracker.js";
+import type { DetectionFace } from "../protocol/detection.js";
 import type { RecognitionEvent } from "../protocol/event.js";
 import { topics } from "../protocol/topics.js";
 import { embedEnrollmentSources } from "../recognition/enrollment.js";
@@ -122,7 +123,12 @@ export function memoisedPipeline(pipeline: RecognitionPipeline): RecognitionPipe
   return wrapped;
 }
 
-type ClipFaceResult = { trackId: string | null; identity: string; box: { x: number; y: number; width: number; height: number } };
+type ClipFaceResult = {
+  trackId: string | null;
+  identity: string;
+  box: { x: number; y: number; width: number; height: number };
+  attributes?: DetectionFace["attributes"];
+};
 /** One processed frame: which clip frame it was (`index`), its camera sequence number and its faces. */
 export type ClipFrameResult = { index: number; seq: number; faces: ClipFaceResult[] };
 /** An event with the sequence number of the frame that produced it (after the last frame: shutdown). */
@@ -133,6 +139,8 @@ export type ClipRun = {
   events: EmittedEvent[];
   durationS: number;
   embeddings: { run: number; skipped: number };
+  /** Faces whose attributes were estimated (ProcessedFrame.attributesRun), with `attributes` given. */
+  attributesRun: number;
 };
 
 /**
@@ -146,16 +154,19 @@ export async function runClip(options: {
   labels: ClipLabels;
   loops: number;
   track: TrackSettings;
+  /** Attribute models and worker.attributes (for the camera `hamilton`); default none. */
+  attributes?: AttributeStage;
 }): Promise<ClipRun> {
   const { labels } = options;
   const trackers = new Trackers(options.track, "bench");
-  const processor = new FrameProcessor(options.pipeline, options.gallery, trackers, "bench", false);
+  const processor = new FrameProcessor(options.pipeline, options.gallery, trackers, "bench", false, options.attributes ?? null);
   const camera = "hamilton";
   const t0 = 1_700_000_000_000;
   const frameMs = 1000 / labels.fps;
   const records: ClipFrameResult[] = [];
   const events: EmittedEvent[] = [];
   const embeddings = { run: 0, skipped: 0 };
+  let attributesRun = 0;
   let seq = 0;
   for (let loop = 0; loop < options.loops; loop++) {
     for (const [index, bytes] of options.frames.entries()) {
@@ -172,11 +183,13 @@ export async function runClip(options: {
         producer: "bench",
       };
       const out = await processor.process({ topic: topics.frames, partition: 0, offset: String(seq), headers, bytes }, captureTime);
-      const faces = out.detection.faces.map(({ trackId, identity, box: [x, y, width, height] }) => ({
+      const faces = out.detection.faces.map(({ trackId, identity, box: [x, y, width, height], attributes }) => ({
         trackId,
         identity,
         box: { x, y, width, height },
+        ...(attributes ? { attributes } : {}),
       }));
+      attributesRun += out.attributesRun;
       records.push({ index, seq, faces });
       embeddings.run += out.embeddings.run;
       embeddings.skipped += out.embeddings.skipped;
@@ -185,7 +198,7 @@ export async function runClip(options: {
   }
   const end = Math.round(t0 + seq * frameMs);
   for (const { camera: cam, event } of trackers.endAll()) events.push({ atSeq: seq + 1, event: processor.stampEvent(cam, event, end) });
-  return { frames: records, events, durationS: (seq * frameMs) / 1000, embeddings };
+  return { frames: records, events, durationS: (seq * frameMs) / 1000, embeddings, attributesRun };
 }
 
 const peopleAt = (labels: ClipLabels, index: number): LabelledPerson[] =>

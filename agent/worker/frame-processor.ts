@@ -2,12 +2,15 @@ import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { DETECTION_SCHEMA_VERSION, type Detection, detectionSchema } from "../../protocol/detection.js";
 import { EVENT_SCHEMA_VERSION, type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
+import type { FaceAttributes } from "../../recognition/attributes/attribute-model.js";
+import type { AttributeModels } from "../../recognition/attributes/attribute-models.js";
 import { toFaceResult } from "../../recognition/face-result.js";
 import { type DecodedDetection, type FrameDetection, inProcessDetection } from "../../recognition/frame-detection.js";
 import type { RgbImage } from "../../recognition/image.js";
 import type { FaceMatcher, MatchResult } from "../../recognition/match.js";
 import type { AnalysedFace, RecognisedFace, RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { FrameAnnotator } from "./annotator.js";
+import { type AttributeSettings, attributesFor } from "./attribute-settings.js";
 import type { FrameRecord } from "./frame-intake.js";
 import { checkFramePicture } from "./frame-picture.js";
 import type { FrameOutputs } from "./outputs.js";
@@ -21,7 +24,15 @@ export type GalleryView = { readonly matcher: FaceMatcher; readonly version: num
  * `embeddings`: faces aligned and embedded in this frame (`run`), and faces large enough to be named that were
  * not, because their track is named (`skipped`, recognise once per track).
  */
-export type ProcessedFrame = FrameOutputs & { timings: Partial<Record<Stage, number>>; embeddings: { run: number; skipped: number } };
+export type ProcessedFrame = FrameOutputs & {
+  timings: Partial<Record<Stage, number>>;
+  embeddings: { run: number; skipped: number };
+  /** Faces whose attributes were estimated in this frame (worker.attributes; 0 when the camera has none on). */
+  attributesRun: number;
+};
+
+/** The attribute models the agent loaded and the settings that say which camera uses which (worker.attributes). */
+export type AttributeStage = { models: AttributeModels; settings: AttributeSettings };
 
 const ms = (v: number) => Math.max(0, Math.round(v * 10) / 10);
 
@@ -58,6 +69,8 @@ export class FrameProcessor {
     private readonly agent: string,
     /** The annotate step (annotator.ts); false: never annotate. */
     private readonly annotator: FrameAnnotator | false,
+    /** Per-face attributes (attribute-settings.ts); null: none on any camera. */
+    private readonly attributes: AttributeStage | null = null,
     /** Where frames are decoded and detected (default: on this thread, by the pipeline; the agent's worker may use a thread of its own). */
     readonly detection: FrameDetection = inProcessDetection(pipeline),
   ) {
@@ -105,6 +118,27 @@ export class FrameProcessor {
     };
     const embeddings = { run: chosen.length, skipped: recognisable.filter((r, i) => r && !needed[i]).length };
 
+    // Attributes: on the faces large enough to be named whose track has none yet (or every such face: every "frame").
+    const names = this.attributes ? attributesFor(this.attributes.settings, headers.camera) : [];
+    const attributeFaces = new Map<AnalysedFace, FaceAttributes>();
+    let attributeMs: number | undefined;
+    if (this.attributes && names.length > 0) {
+      const wanted =
+        this.attributes.settings.every === "frame"
+          ? detectedFaces.map(() => true)
+          : tracker.attributesNeeded(headers.seq, headers["capture-time"], detectedFaces);
+      const indices = detectedFaces.flatMap((_, i) => (recognisable[i] && wanted[i] ? [i] : []));
+      const estimated = await this.attributes.models.estimate(
+        image,
+        indices.map((i) => analysis.faces[i] as AnalysedFace),
+        names,
+      );
+      indices.forEach((i, k) => {
+        attributeFaces.set(analysis.faces[i] as AnalysedFace, estimated.attributes[k] as FaceAttributes);
+      });
+      attributeMs = estimated.ms;
+    }
+
     const t1 = performance.now();
     const matches: (MatchResult | null)[] = analysis.faces.map((face) => (face.embedding ? matcher.match(face.embedding) : null));
 
@@ -123,6 +157,7 @@ export class FrameProcessor {
           match: matches[i] ?? null,
           embedding,
           ...(sample ? { sample } : {}),
+          ...(attributeFaces.has(face) ? { attributes: attributeFaces.get(face) as FaceAttributes } : {}),
         };
       }),
       matcher,
@@ -135,6 +170,10 @@ export class FrameProcessor {
       const out: Detection["faces"][number] = { ...result, identity: track?.identity ?? result.identity, trackId: track?.trackId ?? null };
       if (track?.distance !== undefined) out.distance = Math.round(track.distance * 1e4) / 1e4;
       if (track?.confidence !== undefined) out.confidence = Math.round(track.confidence * 1e4) / 1e4;
+      // The track's attributes; with every: "frame", this frame's own estimate where there is one.
+      const own = this.attributes?.settings.every === "frame" ? attributeFaces.get(face) : undefined;
+      const attributes = own ?? track?.attributes;
+      if (attributes !== undefined) out.attributes = attributes;
       return out;
     });
     // Only when something consumes it (annotator.ts); the boxes and names are in the detection either way.
@@ -150,6 +189,7 @@ export class FrameProcessor {
       embed: ms(analysis.timings.embed),
       match: ms(t2 - t1),
       track: ms(t3 - t2),
+      ...(attributeMs !== undefined ? { attributes: ms(attributeMs) } : {}),
       total: ms(detectTimings.decode + detectTimings.detect + (t4 - t0)),
     };
     const detection: Detection = detectionSchema.parse({
@@ -184,7 +224,7 @@ export class FrameProcessor {
         this.stampEvent(headers.camera, event, doneTime, event.sample ? await cropOf(event.sample) : undefined),
       ),
     );
-    return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) }, embeddings };
+    return { detection, annotated, events, timings: { ...timings, annotate: ms(t4 - t3) }, embeddings, attributesRun: attributeFaces.size };
   }
 
   /**

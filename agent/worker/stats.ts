@@ -107,6 +107,9 @@ export class WorkerStats {
     this.embeddingsSkipped += counts.skipped;
   }
 
+  /** Faces whose attributes were estimated (ProcessedFrame.attributesRun). */
+  attributesRun = 0;
+
   eventsSent(count: number): void {
     this.eventsOut += count;
   }
@@ -157,6 +160,7 @@ export class WorkerStats {
       `queue p95 ${s.latencyMs.queue.p95} ms`,
       `${s.eventsOut} events`,
       `${s.embeddings.run} embeddings (${s.embeddings.skipped} skipped)`,
+      ...(this.attributesRun > 0 ? [`${this.attributesRun} attribute estimates`] : []),
       `${s.skippedStale} stale skipped`,
       `${s.dlq} to DLQ`,
       `gallery v${s.galleryVersion} (${s.galleryIdentities} identities)`,

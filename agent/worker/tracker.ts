@@ -1,3 +1,4 @@
+import type { FaceAttributes } from "../../recognition/attributes/attribute-model.js";
 import type { Box, Point, RgbImage } from "../../recognition/image.js";
 import { cosineDistance, type FaceMatcher, GalleryMatcher, type MatchResult, UNKNOWN } from "../../recognition/match.js";
 import { intersectionOverUnion } from "../../recognition/nms.js";
@@ -27,10 +28,12 @@ export type FaceToTrack = {
   embedding?: Float32Array | null;
   landmarks?: [Point, Point, Point, Point, Point];
   sample?: () => FaceSample;
+  /** Attributes estimated on this face in this frame (attributesNeeded); the track keeps the first it is given. */
+  attributes?: FaceAttributes;
 };
 
 /** The tracker's answer for one face: which track it belongs to and what that track is called now. */
-export type TrackedFace = { trackId: string; identity: string; distance?: number; confidence?: number };
+export type TrackedFace = { trackId: string; identity: string; distance?: number; confidence?: number; attributes?: FaceAttributes };
 
 /** A track event before the worker stamps camera, agent and time on it (protocol/event.ts). */
 export type TrackEvent = {
@@ -44,6 +47,8 @@ export type TrackEvent = {
   box: [number, number, number, number];
   /** person_seen / unknown_person / watchlist_hit: the face of the heaviest vote for the announced name. */
   sample?: FaceSample;
+  /** The track's attributes, when they were estimated (worker.attributes). */
+  attributes?: FaceAttributes;
 };
 
 /** What a track is called now, and on how much evidence (`track` naming: the evidence weight when matched). */
@@ -70,6 +75,8 @@ type Track = {
   stale: boolean;
   /** Names this track's visit has been announced under (person_seen / unknown_person), each at most once. */
   announced: Set<string>;
+  /** Its attributes (worker.attributes), from the first face they were estimated on. */
+  attributes: FaceAttributes | undefined;
 };
 
 /** Box overlap used to follow a face from frame to frame (the detector's own NMS measure). */
@@ -193,6 +200,7 @@ export class CameraTracker {
           skippedInRow: 0,
           stale: false,
           announced: new Set(),
+          attributes: undefined,
         };
         this.tracks.push(track);
       }
@@ -208,10 +216,12 @@ export class CameraTracker {
         track.lastEmbeddedWeight = weight;
         track.skippedInRow = 0;
       } else track.skippedInRow++;
+      if (face.attributes && track.attributes === undefined) track.attributes = face.attributes;
       if (!byTrack && face.match) track.vote.add(face.match, voteWeight(face.box, face.score), face.sample);
       this.decide(track, matcher);
       events.push(...this.announce(track, matcher, taken));
-      return this.named(track, face.match);
+      const named = this.named(track, face.match);
+      return track.attributes ? { ...named, attributes: track.attributes } : named;
     });
     return { faces: result, events };
   }
@@ -238,6 +248,23 @@ export class CameraTracker {
       if (list.length !== 1 || track === undefined || followers.get(track) !== 1) return true;
       const confident = !track.stale && confidentDecision(track.decision, UNKNOWN, threshold, policy.margin);
       return !mayReuseIdentity({ ...track, confident }, { box: face.box, weight: weightOf(face) }, policy);
+    });
+  }
+
+  /**
+   * Which of this frame's faces need their attributes estimated, before `update` (once per track,
+   * worker.attributes): all but those that can follow exactly one live track, which no other face of the
+   * frame can follow, and that already has attributes. A sequence that went backwards ends every track: all.
+   */
+  attributesNeeded(seq: number, captureTime: number, faces: readonly FaceBox[]): boolean[] {
+    if (seq <= this.lastSeq) return faces.map(() => true);
+    const live = this.tracks.filter((t) => captureTime - t.lastCaptureTime <= this.settings.lostAfterMs);
+    const candidates = faces.map((face) => live.filter((t) => iou(t.box, face.box) >= this.settings.iouThreshold));
+    const followers = new Map<Track, number>();
+    for (const list of candidates) for (const t of list) followers.set(t, (followers.get(t) ?? 0) + 1);
+    return candidates.map((list) => {
+      const track = list[0];
+      return !(list.length === 1 && track !== undefined && followers.get(track) === 1 && track.attributes !== undefined);
     });
   }
 
@@ -343,10 +370,12 @@ export class CameraTracker {
     if (track.announced.size === 0) {
       const threshold = galleryThreshold(matcher);
       const unknownDistance = threshold === undefined ? undefined : threshold * this.settings.unknownRejoinRatio;
-      const visit =
-        this.takeMissing(track, identity, unknownDistance, joined) ??
-        this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      const missing = this.takeMissing(track, identity, unknownDistance, joined);
+      const ended = missing ? undefined : this.visits.take(identity, track.evidence.aggregate(), unknownDistance);
+      const visit = missing ?? (ended && { ...ended, attributes: ended.left.attributes });
       if (visit !== undefined) {
+        // The visit keeps the attributes it was announced with (the track id's, once per visit).
+        if (visit.attributes !== undefined) track.attributes = visit.attributes;
         track.id = visit.id;
         track.firstSeq = visit.firstSeq;
         track.announced = visit.announced;
@@ -368,7 +397,7 @@ export class CameraTracker {
     identity: string,
     threshold: number | undefined,
     joined: ReadonlySet<Track>,
-  ): { id: string; firstSeq: number; announced: Set<string> } | undefined {
+  ): { id: string; firstSeq: number; announced: Set<string>; attributes: FaceAttributes | undefined } | undefined {
     const aggregate = track.evidence.aggregate();
     const missing = this.tracks.filter((t) => {
       if (t === track || joined.has(t) || t.lastSeq >= track.lastSeq || t.announced.size === 0 || t.decision?.identity !== identity)
@@ -396,6 +425,7 @@ export class CameraTracker {
     if (decision?.distance !== undefined) event.distance = Math.round(decision.distance * 1e4) / 1e4;
     if (decision?.confidence !== undefined) event.confidence = Math.round(decision.confidence * 1e4) / 1e4;
     if (type !== "person_left" && decision?.representative !== undefined) event.sample = decision.representative;
+    if (track.attributes !== undefined) event.attributes = track.attributes;
     return event;
   }
 }

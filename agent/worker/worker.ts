@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
 import { topics } from "../../protocol/topics.js";
+import type { AttributeModels } from "../../recognition/attributes/attribute-models.js";
 import { DecodeError } from "../../recognition/decode.js";
 import type { DecodedDetection, FrameDetection } from "../../recognition/frame-detection.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
@@ -26,6 +27,8 @@ export type InferenceWorkerOptions = {
   agentId: string;
   settings: WorkerSettings;
   pipeline: RecognitionPipeline;
+  /** The attribute models of worker.attributes (loaded by the agent only when some camera uses them). */
+  attributes?: AttributeModels | null;
   gallery: GalleryView;
   /** Default: Kafka's consumer group `settings.groupId`. */
   ownership?: PartitionOwnership;
@@ -79,7 +82,15 @@ export class InferenceWorker {
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     const annotation = options.annotation ?? new AnnotationDemand(options.settings);
     const annotator = annotation.enabled && new FrameAnnotator(annotation);
-    this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, annotator, options.detection);
+    this.processor = new FrameProcessor(
+      options.pipeline,
+      options.gallery,
+      this.trackers,
+      options.agentId,
+      annotator,
+      options.attributes ? { models: options.attributes, settings: options.settings.attributes } : null,
+      options.detection,
+    );
     this.done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
       this.failed = reject;
@@ -231,6 +242,7 @@ export class InferenceWorker {
     const produce = Math.round((performance.now() - t) * 10) / 10;
     this.stats.frameOut({ ...processed.timings, produce }, processed.annotated !== null, processed.events.length);
     this.stats.embedded(processed.embeddings);
+    this.stats.attributesRun += processed.attributesRun;
     for (const e of processed.events)
       if (e.type === "watchlist_hit")
         this.log(`watchlist hit: ${e.identity} on camera ${e.camera} (track ${e.trackId}, seq ${e.firstSeq}..${e.lastSeq})`);

@@ -1,4 +1,7 @@
 import { describeError, FacefleetError, UsageError } from "../../core/errors.js";
+import { attributeNames } from "../../models/manifest-schema.js";
+import type { FaceAttributes } from "../../recognition/attributes/attribute-model.js";
+import { AttributeModels } from "../../recognition/attributes/attribute-models.js";
 import { toFaceResult } from "../../recognition/face-result.js";
 import { loadMatcher } from "../../recognition/load-matcher.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
@@ -8,7 +11,7 @@ import { matcherOptions, matcherOptionsHelp, parseMatcherOptions } from "../matc
 import { parseOptions } from "../parse-options.js";
 import { recognitionOptions, recognitionOptionsHelp, recognitionSettingsFromOptions } from "../recognition-options.js";
 
-const help = `usage: facefleet identify IMAGE... [--from FILE] --gallery FILE [--classifier FILE] [--threshold T | --false-accept RATE] [--json]
+const help = `usage: facefleet identify IMAGE... [--from FILE] --gallery FILE [--classifier FILE] [--threshold T | --false-accept RATE] [--attributes] [--json]
 
 Names the faces in each picture (a directory is walked). With --classifier, the logistic-regression
 classifier names them (confidence threshold); otherwise the nearest enrolled face (cosine distance threshold).
@@ -18,6 +21,9 @@ A picture that cannot be read gets {"image": PATH, "error": REASON}; the others 
   --gallery FILE      gallery made by facefleet enroll
   --classifier FILE   classifier made by facefleet train
 ${matcherOptionsHelp}
+  --attributes        also estimate each named-size face's emotion, age and gender (models/manifest.json
+                      defaults.attributes; npm run models:build builds them): "attributes": {"emotion":
+                      {"value": "happy", "confidence": 0.93}, "age": {"value": 41, ...}, "gender": ...}
   --json              one JSON object per picture per line
 
 ${recognitionOptionsHelp}`;
@@ -31,6 +37,7 @@ export const identifyCommand: Command = {
       classifier: { type: "string" },
       ...matcherOptions,
       json: { type: "boolean" },
+      attributes: { type: "boolean" },
       help: { type: "boolean" },
       ...recognitionOptions,
     });
@@ -50,17 +57,39 @@ export const identifyCommand: Command = {
     if (images.length === 0) throw new FacefleetError(`no pictures in ${[...positionals, ...listed].join(", ")}`);
     const pipeline = await RecognitionPipeline.load(settings);
     const matcher = await loadMatcher(pipeline, { gallery: values.gallery, classifier: values.classifier, ...strictness });
+    const attributeModels = values.attributes
+      ? await AttributeModels.load(attributeNames, {
+          modelDirs: settings.modelDirs,
+          executionProvider: settings.executionProvider,
+          threads: settings.threads,
+        })
+      : null;
     let failures = 0;
     for (const image of images) {
       try {
-        const { faces } = await pipeline.analyse(image);
-        const results = faces.map((f) => toFaceResult(f, f.embedding ? matcher.match(f.embedding) : null));
+        const { image: picture, faces } = await pipeline.analyse(image);
+        const results: (ReturnType<typeof toFaceResult> & { attributes?: FaceAttributes })[] = faces.map((f) =>
+          toFaceResult(f, f.embedding ? matcher.match(f.embedding) : null),
+        );
+        if (attributeModels) {
+          // The faces large enough to be named (recognition.minFaceSize), as the agent does.
+          const chosen = faces.flatMap((f, i) => (pipeline.isRecognisable(f) ? [i] : []));
+          const { attributes } = await attributeModels.estimate(
+            picture,
+            chosen.map((i) => faces[i] as (typeof faces)[number]),
+          );
+          chosen.forEach((i, k) => {
+            (results[i] as (typeof results)[number]).attributes = attributes[k] as FaceAttributes;
+          });
+        }
         if (values.json) {
           process.stdout.write(`${JSON.stringify({ image, faces: results.map(({ landmarks: _, ...rest }) => rest) })}\n`);
         } else {
-          const names = results.map(
-            (r) => `${r.identity} (${r.distance !== undefined ? `distance ${r.distance}` : `confidence ${r.confidence ?? "-"}`})`,
-          );
+          const names = results.map((r) => {
+            const match = r.distance !== undefined ? `distance ${r.distance}` : `confidence ${r.confidence ?? "-"}`;
+            const attributes = Object.entries(r.attributes ?? {}).map(([name, a]) => `${name} ${a.value} (${a.confidence})`);
+            return `${r.identity} (${[match, ...attributes].join("; ")})`;
+          });
           process.stdout.write(`${image}: ${results.length} face(s)${names.length ? `: ${names.join(", ")}` : ""}\n`);
         }
       } catch (error) {

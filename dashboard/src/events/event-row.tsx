@@ -14,6 +14,13 @@ function score(event: ShownEvent): string {
   return "";
 }
 
+/** The track's attributes (worker.attributes), e.g. `happy · 43 · male`; empty without any. */
+export function attributesText(event: ShownEvent): string {
+  return Object.values(event.attributes ?? {})
+    .map((a) => String(a.value))
+    .join(" · ");
+}
+
 export function correctionText(correction: EventCorrection): string {
   if (correction.identity !== undefined && correction.notIdentity !== undefined)
     return `corrected: ${correction.identity}, not ${correction.notIdentity}`;
@@ -54,7 +61,20 @@ export function EventRow({ event, onCorrect }: { event: ShownEvent; onCorrect(ev
       <time class="event-time" dateTime={new Date(event.time).toISOString()}>
         {clockTime(event.time)}
       </time>
-      <span class="event-score muted">{score(event)}</span>
+      <span class="event-score muted">
+        {score(event)}
+        {event.attributes && (
+          <span
+            class="event-attributes"
+            data-testid="attributes"
+            title={Object.entries(event.attributes)
+              .map(([name, a]) => `${name} ${a.value} (${Math.round(a.confidence * 100)}%)`)
+              .join(", ")}
+          >
+            {attributesText(event)}
+          </span>
+        )}
+      </span>
       <span class="event-agent muted">
         <span class="visually-hidden">agent </span>
         {event.agent}
