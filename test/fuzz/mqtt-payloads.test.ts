@@ -77,14 +77,24 @@ test("MQTT topics the coordinator reads: malformed and oversized payloads are sk
   timeout: 120_000,
 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "facefleet-mqtt-fuzz-"));
-  const broker = await startEmbeddedBroker({ port: 25410, password: "mqtt-fuzz-secret", stateDir: dir, log: () => {} });
+  // What the coordinator does with bad payloads that reach it: a broker whose shared account may publish under any
+  // agent's id (sharedCredential full). With the default ACLs most of these are refused at the broker already
+  // (test/mqtt/broker-acl.test.ts); an agent's own account can still send garbage on its own topics.
+  const broker = await startEmbeddedBroker({
+    port: 25410,
+    password: "mqtt-fuzz-secret",
+    sharedCredential: "full",
+    stateDir: dir,
+    log: () => {},
+  });
   const lines: string[] = [];
   const healths: AgentHealth[] = [];
   const statuses: [string, string][] = [];
+  // The coordinator's own account (full access), as coordinator/features/mqtt-link.ts connects.
   const link = await CoordinatorLink.connect({
     url: broker.url,
-    username: broker.username,
-    password: broker.password,
+    username: broker.coordinator.username,
+    password: broker.coordinator.password,
     log: (line) => lines.push(line),
     onStatus: (agentId, payload) => statuses.push([agentId, payload]),
     onHealth: (h) => healths.push(h),
