@@ -6,6 +6,7 @@ import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { WorkerSettings } from "../config.js";
 import { AnnotationDemand } from "./annotation-demand.js";
 import { FrameAnnotator } from "./annotator.js";
+import { PrivacyPolicy } from "./privacy-settings.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
 import { PlanOwnership } from "./assignment-plan.js";
 import { deadLetterMessage } from "./dead-letter.js";
@@ -69,7 +70,7 @@ export class InferenceWorker {
         : consumerGroupOwnership(options.settings.groupId));
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     const annotation = options.annotation ?? new AnnotationDemand(options.settings);
-    const annotator = annotation.enabled && new FrameAnnotator(annotation);
+    const annotator = annotation.enabled && new FrameAnnotator(annotation, new PrivacyPolicy(options.settings.privacy));
     this.processor = new FrameProcessor(options.pipeline, options.gallery, this.trackers, options.agentId, annotator);
     this.done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
