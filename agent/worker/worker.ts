@@ -6,13 +6,13 @@ import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import type { WorkerSettings } from "../config.js";
 import { AnnotationDemand } from "./annotation-demand.js";
 import { FrameAnnotator } from "./annotator.js";
-import { PrivacyPolicy } from "./privacy-settings.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
 import { PlanOwnership } from "./assignment-plan.js";
 import { deadLetterMessage } from "./dead-letter.js";
 import { admitFrame } from "./frame-intake.js";
 import { FrameProcessor, type GalleryView } from "./frame-processor.js";
 import { eventMessage, outputMessages } from "./outputs.js";
+import { PrivacyPolicy } from "./privacy-settings.js";
 import { type DlqStage, WorkerStats } from "./stats.js";
 import { Trackers } from "./tracker.js";
 

@@ -8,8 +8,14 @@
  *   the pixel-to-pixel differences fall to a fraction of the plain annotation's, and it differs from the plain one;
  * - inside the box of a named face, the picture is the plain annotation's (no pixel moved beyond JPEG noise);
  * - a camera the setting does not list is annotated as before, unknown faces and all.
+ *
+ * The frame with the most faces, named and unknown, is written plain and pixelated side by side to
+ * docs/screenshots/privacy-pixelated.jpg with FACEFLEET_SCREENSHOTS=docs (a temp folder otherwise).
  */
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { before, test } from "node:test";
 import sharp from "sharp";
 import { trackSettingsSchema, workerSettingsSchema } from "../../agent/config.js";
@@ -25,7 +31,11 @@ import { UNKNOWN } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { pixelateRegions, pixelCells } from "../../recognition/pixelate.js";
 import { type ClipLabels, clipFrames, demoGallery, loadClipLabels, memoisedPipeline } from "../../testing/hamilton-clip.js";
-import { useTestModels } from "../../testing/paths.js";
+import { repoRoot, useTestModels } from "../../testing/paths.js";
+
+/** The picture of the docs (plain and pixelated side by side): docs/screenshots/ with FACEFLEET_SCREENSHOTS=docs. */
+const pictureDir =
+  process.env.FACEFLEET_SCREENSHOTS === "docs" ? path.join(repoRoot, "docs", "screenshots") : path.join(tmpdir(), "facefleet-privacy");
 
 let pipeline: RecognitionPipeline;
 let gallery: GalleryView;
@@ -197,6 +207,7 @@ test("the Hamilton clip: unknown faces pixelated on the listed camera, named fac
   const plain = await annotateClip(["hamilton", "lobby"], {});
   const hidden = await annotateClip(["hamilton", "lobby"], { pixelateUnknown: ["hamilton"], pixelBlocks: 8 });
   assert.equal(plain.length, hidden.length);
+  let shown: { index: number; score: number } = { index: -1, score: -1 };
   let unknownFaces = 0;
   let namedFaces = 0;
   let lobbyUnknown = 0;
@@ -209,6 +220,11 @@ test("the Hamilton clip: unknown faces pixelated on the listed camera, named fac
       p.faces.map((f) => [f.identity, f.box]),
       `frame ${p.index} of ${p.camera}: the same detection`,
     );
+    if (p.camera === "hamilton") {
+      const named = p.faces.filter((f) => f.identity !== UNKNOWN).length;
+      const score = named > 0 ? p.faces.length : 0;
+      if (score > shown.score) shown = { index: i, score };
+    }
     const a = await decode(p.jpeg);
     const b = await decode(h.jpeg);
     for (const face of h.faces) {
@@ -242,6 +258,15 @@ test("the Hamilton clip: unknown faces pixelated on the listed camera, named fac
   assert.ok(unknownFaces >= 20, `unknown faces measured: ${unknownFaces}`);
   assert.ok(namedFaces >= 20, `named faces measured: ${namedFaces}`);
   assert.ok(lobbyUnknown >= 10, `unknown faces on the unlisted camera: ${lobbyUnknown}`);
+  const pair = [plain[shown.index] as Annotated, hidden[shown.index] as Annotated];
+  mkdirSync(pictureDir, { recursive: true });
+  await sharp({ create: { width: labels.width * 2 + 8, height: labels.height, channels: 3, background: "#ffffff" } })
+    .composite([
+      { input: pair[0]?.jpeg as Buffer, left: 0, top: 0 },
+      { input: pair[1]?.jpeg as Buffer, left: labels.width + 8, top: 0 },
+    ])
+    .jpeg({ quality: 82 })
+    .toFile(path.join(pictureDir, "privacy-pixelated.jpg"));
   ratios.sort((x, y) => x - y);
   flats.sort((x, y) => x - y);
   console.log(
