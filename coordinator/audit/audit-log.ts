@@ -43,9 +43,11 @@ export class AuditLog {
     return log;
   }
 
-  /** Appends an entry (the time is now); resolves once it is on disk. */
+  /** Appends an entry (the time is now); resolves once it is on disk, rejects on an invalid entry or a failed write. */
   append(actor: string, record: AuditRecord): Promise<AuditEntry> {
-    const entry = auditEntrySchema.parse({ ...record, actor, time: this.now(), details: record.details ?? {} });
+    const parsed = auditEntrySchema.safeParse({ ...record, actor, time: this.now(), details: record.details ?? {} });
+    if (!parsed.success) return Promise.reject(new Error(`audit entry: ${formatZodIssue(parsed.error)}`));
+    const entry = parsed.data;
     const run = this.writes.then(async () => {
       const line = `${this.torn ? "\n" : ""}${JSON.stringify(entry)}\n`;
       const file = await open(this.options.path, "a", 0o600);

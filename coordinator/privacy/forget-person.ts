@@ -59,6 +59,8 @@ export class PersonForgetter {
     for (const id of events) ids.add(id);
     const alerts = await this.o.alerts.remove(ids);
     const pending = this.o.dropPending(name);
+    if (!held && !pending && faces.length === 0 && events.length === 0 && alerts === 0)
+      throw new ControlError("not-found", `no person "${name}" and no face named so`);
 
     // Other people's records that hold one of the person's faces (as a reject, or an embedding a correction left).
     const sources = new Set([...ids].map((id) => `event:${id}`));
@@ -92,8 +94,6 @@ export class PersonForgetter {
       }
       return writes;
     });
-    if (!held && !pending && faces.length === 0 && events.length === 0 && alerts === 0 && rejects === 0)
-      throw new ControlError("not-found", `no person "${name}" and no face named so`);
     const result: ForgetResult = {
       name,
       tombstoned: held !== undefined,
