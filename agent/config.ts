@@ -8,6 +8,7 @@ import { recognitionSettingsSchema } from "../recognition/recognition-settings.j
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
 import { annotationSettingsFields } from "./worker/annotation-settings.js";
 import { attributeSettingsSchema } from "./worker/attribute-settings.js";
+import { privacySettingsSchema } from "./worker/privacy-settings.js";
 import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
 
 /**
@@ -107,6 +108,8 @@ export const workerSettingsSchema = z.strictObject({
   assignment: z.enum(["consumer-group", "plan"]).default("consumer-group"),
   /** annotated (on-demand | always | never), annotateAlways, annotateMaxFps: agent/worker/annotation-settings.ts. */
   ...annotationSettingsFields,
+  /** Unknown faces pixelated in the annotated frames of some or all cameras: agent/worker/privacy-settings.ts. */
+  privacy: privacySettingsSchema.prefault({}),
   /** Frames older than this (now − capture time) when their turn comes are skipped and counted; 0 = never skip. */
   maxFrameAgeMs: z.number().int().min(0).default(5000),
   /** Frames larger than this go to the DLQ unprocessed. */

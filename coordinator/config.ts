@@ -102,8 +102,17 @@ export const coordinatorConfigSchema = z.strictObject({
    * `recognizer` unset: the gallery's family). `threads: 2` keeps an enrollment from taking every core.
    */
   recognition: z.strictObject(recognitionSettingsSchema.shape).prefault({ threads: 2 }),
-  /** Corrections from events (coordinator/corrections): how many recent events keep their face for a correction. */
-  corrections: z.strictObject({ recentEvents: z.number().int().min(1).max(100_000).default(500) }).prefault({}),
+  /**
+   * Corrections from events (coordinator/corrections): how many recent events keep their face (crop and embedding,
+   * in memory) for a correction and GET /api/events, and for how long after their time (purged this often).
+   */
+  corrections: z
+    .strictObject({
+      recentEvents: z.number().int().min(1).max(100_000).default(500),
+      retentionHours: z.number().positive().default(168),
+      purgeIntervalMs: z.number().int().min(1000).default(600_000),
+    })
+    .prefault({}),
   /** Unknown-person alerts (a toggle per camera): crops kept this long, then purged. */
   unknownAlerts: z
     .strictObject({

@@ -19,6 +19,7 @@ import type { CoordinatorConfig } from "./config.js";
 import type { CoordinatorControl } from "./control.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { ApiFeature } from "./features/api.js";
+import { AuditFeature } from "./features/audit.js";
 import { CorrectionsFeature } from "./features/corrections.js";
 import { FacesFeature } from "./features/faces.js";
 import { FleetLivenessFeature } from "./features/fleet-liveness.js";
@@ -31,6 +32,7 @@ import { MqttBrokerFeature } from "./features/mqtt-broker.js";
 import { MqttLinkFeature } from "./features/mqtt-link.js";
 import { PeopleFeature } from "./features/people.js";
 import { PlanningFeature } from "./features/planning.js";
+import { PrivacyFeature } from "./features/privacy.js";
 import { RecognitionEventsFeature } from "./features/recognition-events.js";
 import { FleetState } from "./fleet-state.js";
 import { assertTopics } from "./kafka-topics-check.js";
@@ -99,9 +101,11 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
     const liveView = new LiveViewFeature(kafka, link);
     const people = new PeopleFeature(gallery);
     const faces = new FacesFeature(gallery);
+    const privacy = new PrivacyFeature({ gallery, people, faces, corrections });
+    const audit = new AuditFeature();
     const metrics = new MetricsFeature(fleet); // GET /metrics, counting from the plan it finds
     const staticDir = config.http.staticDir ?? defaultStaticDir();
-    const routed = [liveView, people, corrections, faces, metrics];
+    const routed = [liveView, people, corrections, faces, privacy, audit, metrics];
     const api = new ApiFeature({
       fleet,
       planning,
@@ -110,9 +114,11 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       token,
       ...(staticDir ? { staticDir } : {}),
       routesOf: () => routed.flatMap((f) => f.routes()),
+      audit: () => audit.log,
     });
     // In this order: the liveness feature listens before the link brings the agents' retained status in.
     for (const feature of [
+      audit,
       planning,
       metrics,
       new LoadSamplingFeature(fleet),
@@ -125,6 +131,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       new RecognitionEventsFeature(kafka),
       liveView,
       people,
+      privacy,
       api,
     ])
       await start(feature);

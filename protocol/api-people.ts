@@ -82,3 +82,25 @@ export type AddPhotoResult = z.infer<typeof addPhotoResultSchema>;
  */
 export const photoRejectionSchema = z.enum(["no-face", "several-faces", "face-too-small", "face-blurred", "face-turned", "bad-image"]);
 export type PhotoRejection = z.infer<typeof photoRejectionSchema>;
+
+/**
+ * POST /api/people/:name/forget: what "forget this person" deleted everywhere the coordinator keeps faces
+ * (coordinator/privacy/forget-person.ts).
+ */
+export const forgetResultSchema = z.object({
+  name: z.string(),
+  /** A tombstone was written to facefleet.gallery (the person was enrolled). */
+  tombstoned: z.boolean(),
+  /** Embeddings the person had on the gallery. */
+  embeddings: z.number().int().nonnegative(),
+  /** Faces of the person taken out of other people's records (corrections' rejects: "not Dave, it is Ann"). */
+  rejects: z.number().int().nonnegative(),
+  /** Kept faces of past events deleted (coordinator/faces/): named the person, or enrolled to them. */
+  faces: z.number().int().nonnegative(),
+  /** Recent events deleted (corrections): named the person, or corrected to them. */
+  events: z.number().int().nonnegative(),
+  /** Unknown-person alerts deleted: faces later named the person. */
+  alerts: z.number().int().nonnegative(),
+  galleryVersion: z.number().int().nonnegative(),
+});
+export type ForgetResult = z.infer<typeof forgetResultSchema>;

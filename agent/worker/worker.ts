@@ -14,6 +14,7 @@ import { deadLetterMessage } from "./dead-letter.js";
 import { type Admission, admitFrame } from "./frame-intake.js";
 import { FrameProcessor, type GalleryView } from "./frame-processor.js";
 import { eventMessage, outputMessages } from "./outputs.js";
+import { PrivacyPolicy } from "./privacy-settings.js";
 import { type DlqStage, WorkerStats } from "./stats.js";
 import { Trackers } from "./tracker.js";
 
@@ -81,7 +82,7 @@ export class InferenceWorker {
         : consumerGroupOwnership(options.settings.groupId));
     this.trackers = new Trackers(options.settings.track, `${options.agentId}.${Date.now().toString(36)}`, options.settings.watchlist);
     const annotation = options.annotation ?? new AnnotationDemand(options.settings);
-    const annotator = annotation.enabled && new FrameAnnotator(annotation);
+    const annotator = annotation.enabled && new FrameAnnotator(annotation, new PrivacyPolicy(options.settings.privacy));
     this.processor = new FrameProcessor(
       options.pipeline,
       options.gallery,

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { AuditRecord } from "../../protocol/api-audit.js";
 import type { RouteAccess } from "./auth.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -44,12 +45,20 @@ export interface RouteSpec<P extends z.ZodType | undefined, B extends z.ZodType 
   /** Refusals beyond 400 (bad params/body) and 401 (no credentials) that the route can give. */
   refusals?: ReadonlyArray<404 | 409 | 422 | 429 | 503>;
   handle(context: RouteContext<P, B, Q>): unknown;
+  /**
+   * A route that changes who is recognised (enrollment, correction, naming, deletion): the audit log's entry for a
+   * request it answered (audited-routes.ts adds who and when); `result` is what `handle` returned.
+   */
+  audit?(context: RouteContext<P, B, Q>, result: unknown): AuditRecord | AuditRecord[] | undefined;
 }
 
 /** A route with its types erased, as server.ts and openapi.ts see it. */
-export interface ApiRoute extends Omit<RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>, "handle"> {
-  handle(context: { params: unknown; body: unknown; query: unknown; request: FastifyRequest; reply: FastifyReply }): unknown;
+export interface ApiRoute extends Omit<RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>, "handle" | "audit"> {
+  handle(context: ErasedContext): unknown;
+  audit?(context: ErasedContext, result: unknown): AuditRecord | AuditRecord[] | undefined;
 }
+
+type ErasedContext = { params: unknown; body: unknown; query: unknown; request: FastifyRequest; reply: FastifyReply };
 
 /** Keeps the handler's params, body and query typed from the schemas while the route joins an untyped list. */
 export function defineRoute<

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   alertCameraParamSchema,
   alertIdParamSchema,
+  type CorrectionResult,
   correctionBodySchema,
   correctionResultSchema,
   eventIdParamSchema,
@@ -56,6 +57,21 @@ export function eventRoutes(control: CorrectionControl): ApiRoute[] {
       response: correctionResultSchema,
       refusals: [404, 409],
       handle: ({ params, body }) => control.correct(params.id, body),
+      audit: ({ params }, result) => {
+        const { event, published, galleryVersion } = result as CorrectionResult;
+        return {
+          action: "event.correct",
+          subject: params.id,
+          details: {
+            camera: event.camera,
+            named: event.identity,
+            identity: event.correction?.identity ?? null,
+            notIdentity: event.correction?.notIdentity ?? null,
+            changed: published.map((p) => p.name).join(", "),
+            galleryVersion,
+          },
+        };
+      },
     }),
     defineRoute({
       method: "GET",

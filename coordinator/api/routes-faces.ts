@@ -2,12 +2,14 @@
 import { z } from "zod";
 import {
   clusterIdParamSchema,
+  type DismissClusterResult,
   dismissClusterResultSchema,
   faceClusterListSchema,
   faceIdParamSchema,
   faceSearchBodySchema,
   faceSearchQuerySchema,
   faceSearchResultSchema,
+  type NameClusterResult,
   nameClusterBodySchema,
   nameClusterResultSchema,
 } from "../../protocol/api-faces.js";
@@ -82,6 +84,14 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
       response: nameClusterResultSchema,
       refusals: [409],
       handle: ({ params, body }) => faces.name(params.id, body),
+      audit: ({ params }, result) => {
+        const named = result as NameClusterResult;
+        return {
+          action: "cluster.name",
+          subject: params.id,
+          details: { name: named.name, faces: named.named, enrolled: named.enrolled, galleryVersion: named.galleryVersion },
+        };
+      },
     }),
     defineRoute({
       method: "POST",
@@ -95,6 +105,11 @@ export function faceRoutes(faces: FacesControl): ApiRoute[] {
       response: dismissClusterResultSchema,
       refusals: [409],
       handle: ({ params }) => faces.dismiss(params.id),
+      audit: ({ params }, result) => ({
+        action: "cluster.dismiss",
+        subject: params.id,
+        details: { faces: (result as DismissClusterResult).dismissed },
+      }),
     }),
   ];
 }

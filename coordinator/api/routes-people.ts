@@ -1,8 +1,10 @@
 /** People of the gallery: list, create, add a photo, delete (enrollment from the dashboard). */
 import {
+  type AddPhotoResult,
   addPhotoBodySchema,
   addPhotoResultSchema,
   createPersonBodySchema,
+  type PersonChange,
   peopleListSchema,
   personChangeSchema,
   personParamSchema,
@@ -39,6 +41,7 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
       response: personChangeSchema,
       refusals: [409],
       handle: ({ body }) => people.create(body.name),
+      audit: ({ body }) => ({ action: "person.create", subject: body.name }),
     }),
     defineRoute({
       method: "POST",
@@ -63,6 +66,14 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
           throw error;
         }
       },
+      audit: ({ params }, result) => {
+        const { person, backgroundFaces, version } = result as AddPhotoResult;
+        return {
+          action: "person.enroll",
+          subject: params.name,
+          details: { source: "photo", photos: person.photos, backgroundFaces, galleryVersion: version },
+        };
+      },
     }),
     defineRoute({
       method: "DELETE",
@@ -75,6 +86,11 @@ export function peopleRoutes(people: PeopleControl): ApiRoute[] {
       response: personChangeSchema,
       refusals: [404],
       handle: ({ params }) => people.remove(params.name),
+      audit: ({ params }, result) => ({
+        action: "person.delete",
+        subject: params.name,
+        details: { photos: (result as PersonChange).person.photos, galleryVersion: (result as PersonChange).version },
+      }),
     }),
   ];
 }

@@ -61,6 +61,26 @@ export class CorrectionService {
     return id;
   }
 
+  /**
+   * Deletes the kept events `which` picks (forgetting a person: their crops and embeddings are held here, in
+   * memory); returns their ids.
+   */
+  remove(which: (event: RecognitionEvent, correction: EventView["correction"], id: string) => boolean): string[] {
+    const gone: string[] = [];
+    for (const [id, stored] of this.events) if (which(stored.event, stored.correction, id)) gone.push(id);
+    for (const id of gone) this.events.delete(id);
+    return gone;
+  }
+
+  /** Deletes the kept events older than `cutoff` (their time, epoch ms): the retention; returns how many went. */
+  purge(cutoff: number): number {
+    return this.remove((event) => event.time < cutoff).length;
+  }
+
+  get size(): number {
+    return this.events.size;
+  }
+
   /** Newest first, at most `limit`; `person` is the name the event gave (or "Unknown"). */
   list(filter: EventQuery = {}): EventView[] {
     const out: EventView[] = [];

@@ -33,6 +33,9 @@ export type CorrectionsOptions = {
   stateDir: string;
   /** Events kept for correction (default 500). */
   recentEvents?: number;
+  /** Events (with their crop and embedding) are purged this long after their time (default 168). */
+  eventRetentionHours?: number;
+  eventPurgeIntervalMs?: number;
   /** Unknown-person alerts are purged after this (default 72). */
   retentionHours?: number;
   purgeIntervalMs?: number;
@@ -45,6 +48,8 @@ export type Corrections = {
   control: CorrectionControl;
   service: CorrectionService;
   alerts: UnknownAlerts;
+  /** Deletes the recent events past their retention now (it runs every `eventPurgeIntervalMs`); how many went. */
+  purgeEvents(): number;
   /** Every event of the feed, in order. Never throws (a failed alert write is logged). */
   observe(event: RecognitionEvent): void;
   stop(): Promise<void>;
@@ -58,6 +63,8 @@ export function withoutEmbedding(event: RecognitionEvent): RecognitionEvent {
   const { embedding: _embedding, ...rest } = event;
   return rest;
 }
+
+export const DEFAULT_EVENT_RETENTION_HOURS = 168;
 
 export async function startCorrections(o: CorrectionsOptions): Promise<Corrections> {
   const log = o.log ?? (() => {});
@@ -75,6 +82,15 @@ export async function startCorrections(o: CorrectionsOptions): Promise<Correctio
     ...(o.onAlert ? { onAlert: o.onAlert } : {}),
     log,
   });
+  const eventRetentionHours = o.eventRetentionHours ?? DEFAULT_EVENT_RETENTION_HOURS;
+  const now = o.now ?? Date.now;
+  const purgeEvents = () => {
+    const gone = service.purge(now() - eventRetentionHours * 3_600_000);
+    if (gone > 0) log(`corrections: ${gone} events purged (older than ${eventRetentionHours} h)`);
+    return gone;
+  };
+  const timer = setInterval(purgeEvents, o.eventPurgeIntervalMs ?? 10 * 60_000);
+  timer.unref();
   const control: CorrectionControl = {
     events: (filter) => service.list(filter),
     eventCrop: (id) => service.crop(id),
@@ -87,11 +103,14 @@ export async function startCorrections(o: CorrectionsOptions): Promise<Correctio
     control,
     service,
     alerts,
+    purgeEvents,
     observe(event) {
-      service.observe(event);
+      // An event past the retention already (a replay) is not kept for corrections.
+      if (event.time >= now() - eventRetentionHours * 3_600_000) service.observe(event);
       alerts.observe(event).catch((error: Error) => log(`unknown alerts: cannot keep alert of ${event.camera}: ${error.message}`));
     },
     async stop() {
+      clearInterval(timer);
       alerts.stop();
     },
   };

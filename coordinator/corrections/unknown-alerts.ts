@@ -137,6 +137,18 @@ export class UnknownAlerts {
     }
   }
 
+  /** Deletes the alerts of these event ids, with their crops (forgetting a person); returns how many went. */
+  async remove(ids: ReadonlySet<string>): Promise<number> {
+    const gone = this.kept.filter((k) => ids.has(k.alert.id));
+    if (gone.length === 0) return 0;
+    this.kept = this.kept.filter((k) => !ids.has(k.alert.id));
+    for (const { alert } of gone) {
+      await rm(join(this.dir, `${alert.id}.json`), { force: true });
+      await rm(join(this.dir, `${alert.id}.jpg`), { force: true });
+    }
+    return gone.length;
+  }
+
   /** Removes alerts received more than retentionHours ago (and stray files that old); returns how many alerts went. */
   async purge(): Promise<number> {
     const cutoff = this.now() - this.retentionHours * 3_600_000;

@@ -157,6 +157,19 @@ export class FaceStore {
     return changed.length;
   }
 
+  /** Deletes the faces `which` picks, with their files (forgetting a person); resolves once they are off the disk. */
+  async remove(which: (face: KeptFace) => boolean): Promise<KeptFace[]> {
+    const gone = [...this.faces.values()].filter(which);
+    for (const face of gone) this.faces.delete(face.id);
+    await this.serial(async () => {
+      for (const face of gone) {
+        await rm(join(this.options.dir, `${face.id}.json`), { force: true });
+        await rm(join(this.options.dir, `${face.id}.jpg`), { force: true });
+      }
+    });
+    return gone;
+  }
+
   /** Deletes the faces past the retention and those over `maxFaces` (oldest first), and stray files; returns how many went. */
   async purge(): Promise<number> {
     const cutoff = this.cutoff();

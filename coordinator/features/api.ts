@@ -4,10 +4,12 @@
  * embeddings, frames, gallery changes, alerts).
  */
 import type { StreamMessage } from "../../protocol/api.js";
+import { auditedRoutes } from "../api/audited-routes.js";
 import type { ApiRoute } from "../api/route.js";
 import { agentRoutes } from "../api/routes-agents.js";
 import { partitionRoutes } from "../api/routes-partitions.js";
 import { type ApiServer, startApiServer } from "../api/server.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { CoordinatorBus } from "../bus.js";
 import type { CoordinatorControl, LiveViewer } from "../control.js";
 import { withoutEmbedding } from "../corrections/corrections.js";
@@ -29,6 +31,8 @@ export type ApiFeatureOptions = {
   staticDir?: string;
   /** The features whose routes the API serves (asked once they are started). */
   routesOf: () => ApiRoute[];
+  /** The audit log the audited routes write to (api/audited-routes.ts). */
+  audit: () => AuditLog;
 };
 
 export class ApiFeature implements Feature {
@@ -86,7 +90,7 @@ export class ApiFeature implements Feature {
       tokensFile: apiTokensFile(config.stateDir),
       secureCookies: config.http.secureCookies,
       ...(this.o.staticDir ? { staticDir: this.o.staticDir } : {}),
-      routes: [...this.routes(), ...this.o.routesOf()],
+      routes: auditedRoutes([...this.routes(), ...this.o.routesOf()], this.o.audit(), log),
       log,
     });
     log(`API${this.o.staticDir ? " and dashboard" : ""} on ${this.server.url}`);

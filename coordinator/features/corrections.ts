@@ -17,6 +17,8 @@ export class CorrectionsFeature implements Feature {
       writer: this.gallery.gallery.writer,
       stateDir: config.stateDir,
       recentEvents: config.corrections.recentEvents,
+      eventRetentionHours: config.corrections.retentionHours,
+      eventPurgeIntervalMs: config.corrections.purgeIntervalMs,
       retentionHours: config.unknownAlerts.retentionHours,
       purgeIntervalMs: config.unknownAlerts.purgeIntervalMs,
       onAlert: (alert) => bus.emit("alert", alert),
@@ -24,6 +26,12 @@ export class CorrectionsFeature implements Feature {
     });
     this.corrections = corrections;
     this.unsubscribe = bus.on("recognitionEvent", (event) => corrections.observe(event));
+  }
+
+  /** The recent events and the unknown-person alerts; only once started. */
+  get running(): Corrections {
+    if (!this.corrections) throw new Error("corrections: not started");
+    return this.corrections;
   }
 
   routes(): ApiRoute[] {

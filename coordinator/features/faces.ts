@@ -37,6 +37,12 @@ export class FacesFeature implements Feature {
     this.unsubscribe = bus.on("recognitionEvent", (event) => void service.observe(event));
   }
 
+  /** The kept faces; only once started. */
+  get store(): FaceStore {
+    if (!this.service) throw new Error("faces: not started");
+    return this.service.store;
+  }
+
   routes(): ApiRoute[] {
     if (!this.service) throw new Error("faces: not started");
     return faceRoutes(this.service);

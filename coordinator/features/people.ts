@@ -22,6 +22,12 @@ export class PeopleFeature implements Feature {
     });
   }
 
+  /** The people service; only once started. */
+  get people(): PeopleService {
+    if (!this.service) throw new Error("people: not started");
+    return this.service;
+  }
+
   routes(): ApiRoute[] {
     if (!this.service) throw new Error("people: not started");
     return peopleRoutes(this.service);

@@ -146,6 +146,13 @@ export class PeopleService implements PeopleControl {
     });
   }
 
+  /** A person created without photos is dropped (forgetting them); whether there was one. */
+  dropPending(name: string): boolean {
+    const dropped = this.pending.delete(name);
+    if (dropped) this.emit();
+    return dropped;
+  }
+
   /** Waits for the change in progress; the gallery is its owner's to stop. */
   async stop(): Promise<void> {
     this.unsubscribe();

@@ -1,4 +1,5 @@
 import { AlertsView } from "./alerts/alerts-view.js";
+import { AuditView } from "./audit/audit-view.js";
 import { PartitionBoard } from "./board/partition-board.js";
 import { EventsView } from "./events/events-view.js";
 import { ClustersView } from "./faces/clusters-view.js";
@@ -35,7 +36,7 @@ export function App() {
       <TopBar tab={tab} status={status} alerts={state.alerts.length} onLogout={() => void session.logOut()} />
       {status === "down" && <DisconnectedBanner />}
       <main class="content" id="main">
-        {!state.loaded && tab !== "live" && tab !== "people" && tab !== "search" && tab !== "faces" ? (
+        {!state.loaded && tab !== "live" && tab !== "people" && tab !== "search" && tab !== "faces" && tab !== "audit" ? (
           <p class="empty muted">Waiting for the coordinator's snapshot…</p>
         ) : tab === "fleet" ? (
           <FleetView agents={state.agents} plan={state.plan} />
@@ -51,6 +52,8 @@ export function App() {
           <SearchView />
         ) : tab === "faces" ? (
           <ClustersView />
+        ) : tab === "audit" ? (
+          <AuditView gallery={state.gallery} />
         ) : (
           <PeopleView gallery={state.gallery} />
         )}

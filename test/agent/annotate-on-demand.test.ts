@@ -73,7 +73,8 @@ test("annotation on demand: none unwatched; within one frame of a viewer; capped
   coordinator = await startCoordinator(
     parseCoordinatorConfig({
       kafka: { brokers: [broker.bootstrap], clientId: "coordinator-annotate" },
-      mqtt: { embedded: { host: "127.0.0.1", port: MQTT_PORT, password: MQTT_PASSWORD } },
+      // sharedCredential full: the test itself publishes a live-view demand as a coordinator would (below).
+      mqtt: { embedded: { host: "127.0.0.1", port: MQTT_PORT, password: MQTT_PASSWORD, sharedCredential: "full" } },
       http: { host: "127.0.0.1", port: 0, token: TOKEN },
       stateDir: path.join(dir, "coordinator"),
       liveness: { startupGraceMs: 500 },

@@ -71,7 +71,7 @@ test("coordinator: mqtt.embedded is validated at load with the broker's schema; 
   const url = file("url.json", JSON.stringify({ mqtt: { external: { url: "http://hub" } } }));
   assert.match(await rejection(loadCoordinatorConfig(url)), /: mqtt\.external\.url: must be mqtt:\/\/host:port/);
   const embedded = await loadCoordinatorConfig(file("ok.yaml", "stateDir: /var/lib/c\nmqtt: { embedded: { host: 0.0.0.0 } }\n"));
-  assert.deepEqual(embedded.mqtt, { embedded: { host: "0.0.0.0", port: 1883, username: "facefleet" } });
+  assert.deepEqual(embedded.mqtt, { embedded: { host: "0.0.0.0", port: 1883, username: "facefleet", sharedCredential: "agent" } });
 });
 
 test("overrides are laid on a copy; derive sees the config as it stands", () => {

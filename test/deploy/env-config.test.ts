@@ -130,7 +130,9 @@ test("coordinator: embedded MQTT broker and API on 0.0.0.0, kafka and passwords 
   assert.equal(parsed.http.password, "dashboard-pass");
   // mqtt.embedded is validated with the broker's own schema at load, its defaults applied (username); its stateDir
   // stays unset so the broker keeps the coordinator's.
-  assert.deepEqual(parsed.mqtt, { embedded: { host: "0.0.0.0", port: 1883, username: "facefleet", password: "long-enough-password" } });
+  assert.deepEqual(parsed.mqtt, {
+    embedded: { host: "0.0.0.0", port: 1883, username: "facefleet", password: "long-enough-password", sharedCredential: "agent" },
+  });
   assert.equal(parsed.stateDir, "/data/facefleet/coordinator");
   assert.throws(
     () => coordinatorConfigFromEnv({ FACEFLEET_DASHBOARD_PASSWORD: "short" }),

@@ -1,8 +1,9 @@
 import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
+import type { AuditList } from "../../../protocol/api-audit.js";
 import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../../protocol/api-events.js";
 import type { DismissClusterResult, FaceClusterList, FaceSearchResult, NameClusterResult } from "../../../protocol/api-faces.js";
 import type { CameraList } from "../../../protocol/api-media.js";
-import type { AddPhotoResult, PeopleList, PersonChange } from "../../../protocol/api-people.js";
+import type { AddPhotoResult, ForgetResult, PeopleList, PersonChange } from "../../../protocol/api-people.js";
 import { request } from "./http.js";
 
 /** The coordinator's REST API, one function per route. */
@@ -37,6 +38,10 @@ export const fetchPeople = () => request<PeopleList>("GET", "/api/people");
 export const createPerson = (name: string) => request<PersonChange>("POST", "/api/people", { name });
 export const uploadPhoto = (name: string, image: string) => request<AddPhotoResult>("POST", `${personPath(name)}/photos`, { image });
 export const deletePerson = (name: string) => request<PersonChange>("DELETE", personPath(name));
+export const forgetPerson = (name: string) => request<ForgetResult>("POST", `${personPath(name)}/forget`);
+
+/** The audit log (protocol/api-audit.ts), newest first. */
+export const fetchAudit = () => request<AuditList>("GET", "/api/audit?limit=500");
 
 /** Events, corrections and unknown-person alerts (protocol/api-events.ts). */
 export type EventList = { events: EventView[] };

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { PersonView, PhotoRejection } from "../../../protocol/api-people.js";
-import { createPerson, deletePerson, fetchPeople, uploadPhoto } from "../api/endpoints.js";
+import { createPerson, deletePerson, fetchPeople, forgetPerson, uploadPhoto } from "../api/endpoints.js";
 import { describeError, HttpError } from "../api/http.js";
 import type { GalleryState } from "../stream/fleet-state.js";
 import { ConfirmDialog, type ConfirmRequest } from "../ui/confirm-dialog.js";
@@ -121,6 +121,22 @@ export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
     }
   };
 
+  const forget = async (person: string) => {
+    setBusyFor(person, true);
+    try {
+      const done = await forgetPerson(person);
+      toast(
+        `${person} forgotten: ${done.embeddings} embeddings, ${done.faces} kept faces, ${done.events} events, ${done.alerts} alerts deleted`,
+        "info",
+      );
+      await reload();
+    } catch (error) {
+      toast(describeError(error));
+    } finally {
+      setBusyFor(person, false);
+    }
+  };
+
   return (
     <section aria-labelledby="people-title" class="people">
       <header class="people-header">
@@ -179,6 +195,14 @@ export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
                   body: `${person.name} and their photos are removed from the gallery; the agents stop recognizing them.`,
                   confirmLabel: "Delete",
                   onConfirm: () => void remove(person.name),
+                })
+              }
+              onForget={() =>
+                setConfirm({
+                  title: `Forget ${person.name} everywhere?`,
+                  body: `${person.name} is removed from the gallery, and every face of them the coordinator keeps is deleted: photos and embeddings, the faces of past events named them, their recent events and crops, unknown-person alerts later named them. This cannot be undone; the audit log records it.`,
+                  confirmLabel: "Forget",
+                  onConfirm: () => void forget(person.name),
                 })
               }
             />

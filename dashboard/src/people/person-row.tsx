@@ -9,19 +9,22 @@ export interface PhotoResult {
   text: string;
 }
 
-/** One enrolled person: name, photo count, "Add photos…" (file input), Delete, the last uploads' outcomes. */
+/** One enrolled person: name, photo count, "Add photos…" (file input), Delete, Forget, the last uploads' outcomes. */
 export function PersonRow({
   person,
   results,
   busy,
   onPhotos,
   onDelete,
+  onForget,
 }: {
   person: PersonView;
   results: PhotoResult[];
   busy: boolean;
   onPhotos(files: File[]): void;
   onDelete(): void;
+  /** Forget everywhere: the gallery, kept faces, events, alerts (POST /api/people/:name/forget). */
+  onForget(): void;
 }) {
   const { name } = person;
   return (
@@ -52,6 +55,9 @@ export function PersonRow({
         </label>
         <button type="button" onClick={onDelete} disabled={busy} data-testid={`delete-person-${name}`}>
           Delete
+        </button>
+        <button type="button" class="danger" onClick={onForget} disabled={busy} data-testid={`forget-person-${name}`}>
+          Forget…
         </button>
       </div>
       {results.length > 0 && (

@@ -10,6 +10,7 @@ export const TABS = [
   { id: "people", label: "People" },
   { id: "search", label: "Search" },
   { id: "faces", label: "Unknown faces" },
+  { id: "audit", label: "Audit" },
 ] as const;
 
 export type TabId = (typeof TABS)[number]["id"];
