@@ -18,6 +18,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import sharp from "sharp";
 import { trackSettingsSchema } from "../../agent/config.js";
 import { FrameProcessor, type GalleryView } from "../../agent/worker/frame-processor.js";
 import { Trackers } from "../../agent/worker/tracker.js";
@@ -68,7 +69,10 @@ async function embeddingOf(file: string): Promise<Float32Array> {
 
 /** Two frames of a picture through the agent's FrameProcessor: the events the second announces. */
 async function eventsFor(processor: FrameProcessor, camera: string, file: string, firstSeq: number): Promise<RecognitionEvent[]> {
-  const bytes = readFileSync(exampleImage(file));
+  // A frame as a camera sends it: JPEG, its size in the headers (the agent checks both before decoding).
+  const { data: bytes, info } = await sharp(readFileSync(exampleImage(file)))
+    .jpeg({ quality: 90 })
+    .toBuffer({ resolveWithObject: true });
   const out: RecognitionEvent[] = [];
   for (const seq of [firstSeq, firstSeq + 1]) {
     const headers = {
@@ -76,8 +80,8 @@ async function eventsFor(processor: FrameProcessor, camera: string, file: string
       camera,
       seq,
       "capture-time": Date.now(),
-      width: 1,
-      height: 1,
+      width: info.width,
+      height: info.height,
       format: "jpeg" as const,
       producer: "test",
     };

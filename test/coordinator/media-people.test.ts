@@ -348,7 +348,7 @@ test("openapi documents the camera and people routes, with the JPEG and the 422"
   const jpeg = doc.paths["/api/cameras/{camera}/latest.jpg"]?.get;
   assert.ok(jpeg?.responses["200"]?.content?.["image/jpeg"]);
   const photos = doc.paths["/api/people/{name}/photos"]?.post;
-  assert.deepEqual(Object.keys(photos?.responses ?? {}).sort(), ["200", "400", "401", "404", "409", "422", "503"]);
+  assert.deepEqual(Object.keys(photos?.responses ?? {}).sort(), ["200", "400", "401", "403", "404", "409", "422", "503"]);
   assert.ok(doc.paths["/api/people/{name}"]?.delete);
   assert.ok(doc.paths["/api/cameras"]?.get);
 });

@@ -393,7 +393,8 @@ test("dashboard in Chromium: live tiles of annotated frames; people enrolled, a 
 
 /** Frames of chosen faces on chosen cameras (camera → partition), a round every `intervalMs`; sources can be added. */
 class FaceFrames {
-  private readonly sources: { camera: string; partition: number; jpeg: Buffer; seq: number }[] = [];
+  private readonly sources: { camera: string; partition: number; jpeg: Buffer; size: { width: number; height: number }; seq: number }[] =
+    [];
   private running = true;
   private readonly loop: Promise<void>;
 
@@ -412,7 +413,7 @@ class FaceFrames {
               key: s.camera,
               partition: s.partition,
               value: s.jpeg,
-              headers: frameHeaders(s.camera, s.seq++, Date.now()),
+              headers: frameHeaders(s.camera, s.seq++, Date.now(), s.size),
             })),
           });
         await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
@@ -426,8 +427,11 @@ class FaceFrames {
     return new FaceFrames(producer, intervalMs);
   }
 
-  add(camera: string, partition: number, image: string): void {
-    this.sources.push({ camera, partition, jpeg: readFileSync(exampleImage(image)), seq: 0 });
+  /** A camera sending `image` (its real size in the headers, which the agent checks before decoding). */
+  async add(camera: string, partition: number, image: string): Promise<void> {
+    const jpeg = readFileSync(exampleImage(image));
+    const { width = 0, height = 0 } = await sharp(jpeg).metadata();
+    this.sources.push({ camera, partition, jpeg, size: { width, height }, seq: 0 });
   }
 
   async stop(): Promise<void> {
@@ -471,7 +475,7 @@ test("dashboard in Chromium: an event corrected (a reject on facefleet.gallery);
   fleet.cleanup(() => gallery.stop());
   const frames = await FaceFrames.start(kafka, 500);
   fleet.cleanup(() => frames.stop());
-  frames.add("cam-0", 0, "obama_small.jpg");
+  await frames.add("cam-0", 0, "obama_small.jpg");
 
   // --- A real person_seen event of Barack Obama, correctable (the coordinator holds its embedding).
   let seen: EventView | undefined;
@@ -542,7 +546,7 @@ test("dashboard in Chromium: an event corrected (a reject on facefleet.gallery);
   await check(`${DOOR}'s toggle on`, () => toggle.isChecked());
   const alertsView = async () => (await api.request("GET", "/api/alerts/unknown")).json as UnknownAlertsView;
   await check(`${DOOR} enabled (API)`, async () => (await alertsView()).cameras.some((c) => c.camera === DOOR && c.enabled));
-  frames.add(DOOR, 1, "biden.jpg");
+  await frames.add(DOOR, 1, "biden.jpg");
   const card = page.locator(`[data-testid="alert-card"][data-camera="${DOOR}"]`).first();
   await card.waitFor({ timeout: 120_000 });
   await check("the alert's crop is drawn", () =>
