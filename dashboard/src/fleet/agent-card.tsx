@@ -92,10 +92,12 @@ export function AgentCard({ agent, loads, now }: { agent: AgentView; loads: Map<
             {health.attributes && (
               <>
                 <dt>Attributes</dt>
-                <dd data-testid={`attributes-${agent.id}`}>
+                <dd
+                  data-testid={`attributes-${agent.id}`}
+                  title={`per frame: p50 ${health.attributes.msPerFrame.p50} ms, p95 ${health.attributes.msPerFrame.p95} ms`}
+                >
                   {health.attributes.estimates} faces estimated
-                  {health.attributes.msPerEstimate !== null && <> · {num(health.attributes.msPerEstimate)} ms each</>}
-                  <span class="muted"> · p50 {num(health.attributes.msPerFrame.p50)} ms a frame</span>
+                  {health.attributes.msPerEstimate !== null && <span class="muted"> · {num(health.attributes.msPerEstimate)} ms each</span>}
                 </dd>
               </>
             )}
