@@ -30,6 +30,18 @@ export const agentHealthSchema = z.object({
    * once per track, agent/worker/recognise-once.ts); absent for a capture-only agent and from older agents.
    */
   embeddings: z.object({ run: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }).optional(),
+  /**
+   * Per-face attributes (agent worker.attributes): faces estimated since the worker started, the attribute time
+   * of the recent frames of cameras with attributes on (p50 / p95 ms per frame, as `latencyMs.attributes`) and the
+   * mean ms per estimate; absent while no camera's frame has had attributes on, and from older agents.
+   */
+  attributes: z
+    .object({
+      estimates: z.number().int().nonnegative(),
+      msPerFrame: percentiles,
+      msPerEstimate: z.number().nonnegative().nullable(),
+    })
+    .optional(),
   partitions: z.array(z.object({ topic: z.string(), partition: z.number().int().nonnegative(), lag: z.number().int().nullable() })),
   galleryVersion: z.number().int().nonnegative().nullable(),
   /** The cameras this agent captures (its capture role), with their configured fps; the plan places each on a partition. */

@@ -45,7 +45,12 @@ export function capacityFpsOf(stats: StatsSnapshot | undefined): number {
 export function buildAgentHealth(input: HealthInputs): AgentHealth {
   const { system, stats } = input;
   const latencyMs: AgentHealth["latencyMs"] = {};
-  if (stats) for (const [stage, p] of Object.entries(stats.latencyMs)) latencyMs[stage] = { p50: p.p50, p95: p.p95 };
+  if (stats)
+    for (const [stage, p] of Object.entries(stats.latencyMs)) {
+      // The attribute stage (only while some camera has attributes on) before the total, as the frame runs it.
+      if (stage === "total" && stats.attributes) latencyMs.attributes = { ...stats.attributes.msPerFrame };
+      latencyMs[stage] = { p50: p.p50, p95: p.p95 };
+    }
   const health: AgentHealth = {
     schemaVersion: HEALTH_SCHEMA_VERSION,
     agentId: input.agentId,
@@ -61,6 +66,7 @@ export function buildAgentHealth(input: HealthInputs): AgentHealth {
     latencyMs,
     capacityFps: capacityFpsOf(stats),
     ...(stats ? { embeddings: { ...stats.embeddings } } : {}),
+    ...(stats?.attributes ? { attributes: { ...stats.attributes, msPerFrame: { ...stats.attributes.msPerFrame } } } : {}),
     partitions: (stats?.ownedPartitions ?? []).map((partition) => ({
       topic: input.framesTopic,
       partition,

@@ -1,5 +1,6 @@
 import type { Detection } from "../../protocol/detection.js";
 import { annotateImage } from "../../recognition/annotate.js";
+import { attributeLabel } from "../../recognition/attributes/attribute-label.js";
 import type { RgbImage } from "../../recognition/image.js";
 import { pixelateRegions } from "../../recognition/pixelate.js";
 import type { AnnotationDemand } from "./annotation-demand.js";
@@ -7,7 +8,8 @@ import { PrivacyPolicy } from "./privacy-settings.js";
 
 /**
  * The worker's annotate step: the frame's picture with each face's box, name and distance drawn (the
- * detection's own), as JPEG — only for the frames the demand (annotation-demand.ts) takes; otherwise null and
+ * detection's own), and its attributes under the name when the detection's face carries them (worker.attributes:
+ * `happy · 43 · m`), as JPEG — only for the frames the demand (annotation-demand.ts) takes; otherwise null and
  * nothing is drawn or encoded. On a camera the privacy policy covers (privacy-settings.ts), the faces that are not
  * named are pixelated first (recognition/pixelate.ts); their box and "Unknown" are still drawn.
  */
@@ -33,6 +35,7 @@ export class FrameAnnotator {
         box: boxes[i] as (typeof boxes)[number],
         identity: face.identity,
         detail: face.distance !== undefined ? face.distance.toFixed(2) : undefined,
+        attributes: attributeLabel(face.attributes),
       })),
     );
   }

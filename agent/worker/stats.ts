@@ -29,6 +29,12 @@ export type StatsSnapshot = {
    * was named (`skipped`: recognise once per track, agent/worker/recognise-once.ts).
    */
   embeddings: { run: number; skipped: number };
+  /**
+   * Per-face attributes (worker.attributes): faces estimated, the attribute time per frame of the recent frames
+   * of cameras with attributes on (ms, p50 / p95 of the last `windowSize` such frames) and the mean per estimate
+   * (all attribute time / estimates; null before the first); absent until such a frame was processed.
+   */
+  attributes?: { estimates: number; msPerFrame: { p50: number; p95: number }; msPerEstimate: number | null };
   /** Frames out per second over the last `rateWindowMs`. */
   fpsOut: number;
   /** Milliseconds, over the last `windowSize` frames. */
@@ -77,6 +83,7 @@ export class WorkerStats {
   /** Per owned partition: frames behind the last one processed (the fetched batch's high watermark − its offset − 1). */
   readonly lag = new Map<number, number>();
   private readonly windows: Map<Stage, Window>;
+  private readonly attributeWindow: Window;
   private readonly doneTimes: number[] = [];
   private readonly since = new Date();
 
@@ -86,17 +93,27 @@ export class WorkerStats {
     readonly rateWindowMs = 10_000,
   ) {
     this.windows = new Map(STAGES.map((s) => [s, new Window(windowSize)]));
+    this.attributeWindow = new Window(windowSize);
   }
 
   frameIn(): void {
     this.framesIn++;
   }
 
-  frameOut(timings: Partial<Record<Stage, number>>, annotated: boolean, events: number, now = Date.now()): void {
+  /**
+   * One frame done: its stage timings (`attributes` only for a camera with attributes on: Detection
+   * timingsMs.attributes), whether it was annotated, how many events it made.
+   */
+  frameOut(timings: Partial<Record<Stage | "attributes", number>>, annotated: boolean, events: number, now = Date.now()): void {
     this.framesOut++;
     if (annotated) this.annotatedOut++;
     this.eventsOut += events;
     for (const [stage, ms] of Object.entries(timings)) if (ms !== undefined) this.windows.get(stage as Stage)?.add(ms);
+    if (timings.attributes !== undefined) {
+      this.attributeFrames++;
+      this.attributeMs += timings.attributes;
+      this.attributeWindow.add(timings.attributes);
+    }
     this.doneTimes.push(now);
     while (this.doneTimes.length > 0 && (this.doneTimes[0] as number) < now - this.rateWindowMs) this.doneTimes.shift();
   }
@@ -109,6 +126,9 @@ export class WorkerStats {
 
   /** Faces whose attributes were estimated (ProcessedFrame.attributesRun). */
   attributesRun = 0;
+  /** Frames of cameras with attributes on, and the attribute time they took in all (ms). */
+  private attributeFrames = 0;
+  private attributeMs = 0;
 
   eventsSent(count: number): void {
     this.eventsOut += count;
@@ -145,6 +165,15 @@ export class WorkerStats {
       galleryIdentities: this.galleryIdentities,
       ownedPartitions: [...this.ownedPartitions],
       embeddings: { run: this.embeddingsRun, skipped: this.embeddingsSkipped },
+      ...(this.attributeFrames > 0
+        ? {
+            attributes: {
+              estimates: this.attributesRun,
+              msPerFrame: this.attributeWindow.percentiles(),
+              msPerEstimate: this.attributesRun > 0 ? Math.round((this.attributeMs / this.attributesRun) * 100) / 100 : null,
+            },
+          }
+        : {}),
       fpsOut: Math.round((recent / (this.rateWindowMs / 1000)) * 10) / 10,
       latencyMs,
     };
@@ -160,7 +189,11 @@ export class WorkerStats {
       `queue p95 ${s.latencyMs.queue.p95} ms`,
       `${s.eventsOut} events`,
       `${s.embeddings.run} embeddings (${s.embeddings.skipped} skipped)`,
-      ...(this.attributesRun > 0 ? [`${this.attributesRun} attribute estimates`] : []),
+      ...(s.attributes
+        ? [
+            `${s.attributes.estimates} attribute estimates (p50 ${s.attributes.msPerFrame.p50} ms a frame${s.attributes.msPerEstimate === null ? "" : `, ${s.attributes.msPerEstimate} ms each`})`,
+          ]
+        : []),
       `${s.skippedStale} stale skipped`,
       `${s.dlq} to DLQ`,
       `gallery v${s.galleryVersion} (${s.galleryIdentities} identities)`,

@@ -82,7 +82,7 @@ function writeAgents(w: ExpositionWriter, agents: readonly AgentView[]): void {
     )
     .summary(
       "facefleet_agent_stage_latency_seconds",
-      "Per-stage processing time of the agent's recent frames (queue, decode, detect, align, embed, match, track, annotate, produce, total): p50 and p95 of its sliding window.",
+      "Per-stage processing time of the agent's recent frames (queue, decode, detect, align, embed, match, track, attributes while on, annotate, produce, total): p50 and p95 of its sliding window.",
       reporting.flatMap(({ id, health }) =>
         Object.entries(health.latencyMs)
           .sort(([a], [b]) => a.localeCompare(b))
@@ -104,6 +104,11 @@ function writeAgents(w: ExpositionWriter, agents: readonly AgentView[]): void {
       "facefleet_agent_embeddings_skipped_total",
       "Faces not embedded because their track was already named (recognise once per track), since the worker started.",
       perAgent(reporting, (a) => a.health.embeddings?.skipped),
+    )
+    .counter(
+      "facefleet_agent_attribute_estimates_total",
+      "Faces whose attributes (emotion, age, gender: worker.attributes) the agent's worker estimated since it started; absent while none is on.",
+      perAgent(reporting, (a) => a.health.attributes?.estimates),
     )
     .gauge(
       "facefleet_agent_gallery_version",

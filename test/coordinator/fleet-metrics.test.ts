@@ -23,6 +23,7 @@ const health = (agentId: string, o: Partial<AgentHealth> = {}): AgentHealth => (
   latencyMs: { total: { p50: 80, p95: 120 }, detect: { p50: 40, p95: 60 } },
   capacityFps: 12.5,
   embeddings: { run: 10, skipped: 3 },
+  attributes: { estimates: 4, msPerFrame: { p50: 0.1, p95: 9 }, msPerEstimate: 8.5 },
   partitions: [],
   galleryVersion: 2,
   cameras: [],
@@ -109,6 +110,7 @@ test("the fleet's series: agents, latency from health, partitions, plan, events;
   assert.equal(sampleValue(m, "facefleet_agent_stage_latency_seconds", { agent: "a", stage: "detect", quantile: "0.5" }), 0.04);
   assert.equal(sampleValue(m, "facefleet_agent_embeddings_run_total", { agent: "a" }), 10);
   assert.equal(sampleValue(m, "facefleet_agent_embeddings_skipped_total", { agent: "a" }), 3);
+  assert.equal(sampleValue(m, "facefleet_agent_attribute_estimates_total", { agent: "a" }), 4);
   assert.equal(sampleValue(m, "facefleet_agent_cpu_load_ratio", { agent: "a" }), 0.4);
   assert.equal(sampleValue(m, "facefleet_agent_memory_total_bytes", { agent: "a" }), 4000 * 1024 * 1024);
   // An agent without health has no health series.

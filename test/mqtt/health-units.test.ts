@@ -63,6 +63,42 @@ test("a health report of this machine is valid by the schema", async () => {
   assert.ok(health.cpu.loadPerCore.length > 0);
 });
 
+test("attributes in health: estimates, ms per frame before the total, ms per estimate; absent while none is on", async () => {
+  const system = await new SystemProbe().sample();
+  const build = (stats: WorkerStats) =>
+    buildAgentHealth({
+      agentId: "a",
+      agentVersion: "0.1.0",
+      system,
+      fpsIn: 0,
+      models: [],
+      framesTopic: "f",
+      drained: false,
+      stats: stats.snapshot(),
+    });
+  const stats = new WorkerStats("a");
+  stats.frameOut({ total: 50, detect: 20 }, false, 0);
+  const off = build(stats);
+  assert.equal(off.attributes, undefined);
+  assert.equal(off.latencyMs.attributes, undefined);
+  assert.doesNotMatch(stats.summary(), /attribute/);
+  // Three frames of a camera with attributes on: 2 faces estimated in the first (12 ms), none in the others.
+  stats.frameOut({ total: 80, attributes: 12 }, false, 0);
+  stats.attributesRun += 2;
+  stats.frameOut({ total: 60, attributes: 0.2 }, false, 0);
+  stats.frameOut({ total: 60, attributes: 0.2 }, false, 0);
+  const on = build(stats);
+  assert.deepEqual(on.attributes, { estimates: 2, msPerFrame: { p50: 0.2, p95: 12 }, msPerEstimate: 6.2 });
+  assert.deepEqual(on.latencyMs.attributes, { p50: 0.2, p95: 12 });
+  const stages = Object.keys(on.latencyMs);
+  assert.equal(stages.indexOf("attributes"), stages.indexOf("total") - 1, stages.join(","));
+  assert.deepEqual(agentHealthSchema.parse(on), on);
+  assert.match(stats.summary(), /2 attribute estimates \(p50 0\.2 ms a frame, 6\.2 ms each\)/);
+  assert.throws(() =>
+    agentHealthSchema.parse({ ...on, attributes: { estimates: -1, msPerFrame: { p50: 0, p95: 0 }, msPerEstimate: null } }),
+  );
+});
+
 test("command answers: valid, invalid (field named), unsupported, failing handler", async () => {
   const now = () => 1_700_000_000_000;
   const cmd = (command: string, extra = {}) => JSON.stringify({ schemaVersion: 1, id: "x1", command, issuedAt: 1, ...extra });

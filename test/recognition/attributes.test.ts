@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import sharp from "sharp";
 import { parseAgentConfig } from "../../agent/config.js";
 import { getAttributeModel, loadManifest } from "../../models/manifest.js";
 import { attributeNames } from "../../models/manifest-schema.js";
@@ -159,4 +160,41 @@ test("facefleet identify --attributes: each face's emotion, age and gender in th
   assert.match(text.stdout, /obama \(distance [\d.]+; emotion happy \([\d.]+\); age \d+ \([\d.]+\); gender male \([\d.]+\)\)/);
   const without = await runCli(["identify", exampleImage("obama.jpg"), "--gallery", gallery, "--json", "--threads", "1"]);
   assert.equal(JSON.parse(without.stdout).faces[0].attributes, undefined, "no attributes unless asked");
+});
+
+test("facefleet annotate --attributes: a second line under each face's name; without it, the picture as before", async () => {
+  const gallery = join(work, "annotate-gallery.json");
+  const people = join(work, "annotate-people");
+  execFileSync("mkdir", ["-p", join(people, "obama")]);
+  execFileSync("cp", [exampleImage("obama.jpg"), join(people, "obama", "obama.jpg")]);
+  assert.equal((await runCli(["enroll", people, "--gallery", gallery])).code, 0);
+  const draw = async (name: string, extra: string[]) => {
+    const out = join(work, name);
+    const result = await runCli(["annotate", exampleImage("two_people.jpg"), "--gallery", gallery, "-o", out, "--threads", "1", ...extra]);
+    assert.equal(result.code, 0, result.stderr);
+    return sharp(out).raw().toBuffer({ resolveWithObject: true });
+  };
+  const plain = await draw("plain.png", []);
+  const withAttributes = await draw("attributes.png", ["--attributes"]);
+  const { faces } = await pipeline.analyse(exampleImage("two_people.jpg"));
+  const { width, channels } = plain.info;
+  const line = Math.max(12, Math.round(Math.min(width, plain.info.height) / 40)) + 6;
+  // Every changed pixel lies in a face's label area (above its box, or under it where two lines do not fit).
+  let changed = 0;
+  for (let p = 0; p < plain.data.length / channels; p++) {
+    let same = true;
+    for (let c = 0; c < channels; c++) same &&= plain.data[p * channels + c] === withAttributes.data[p * channels + c];
+    if (same) continue;
+    changed++;
+    const x = p % width;
+    const y = Math.floor(p / width);
+    const inLabel = faces.some(
+      ({ box }) =>
+        x >= box.x - 2 &&
+        x <= box.x + 24 * line &&
+        ((y >= box.y - 2 * line - 2 && y <= box.y + 2) || (y >= box.y + box.height - 2 && y <= box.y + box.height + 2 * line + 2)),
+    );
+    assert.ok(inLabel, `pixel ${x},${y} changed outside the labels`);
+  }
+  assert.ok(changed >= 200 * faces.length, `${changed} pixels changed for ${faces.length} faces`);
 });

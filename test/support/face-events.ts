@@ -8,6 +8,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { encodeCrop, roundEmbedding } from "../../agent/worker/frame-processor.js";
 import type { RecognitionEvent } from "../../protocol/event.js";
+import type { AttributeModels } from "../../recognition/attributes/attribute-models.js";
 import type { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { sharedDir } from "../../testing/paths.js";
 
@@ -30,11 +31,20 @@ export class FaceEvents {
     private readonly agent = "agent-faces",
   ) {}
 
-  async of(file: string, camera: string, type: RecognitionEvent["type"], identity: string): Promise<RecognitionEvent> {
-    const faces = (await this.pipeline.analyse(file)).faces.filter((f) => f.embedding && f.chip);
+  /** With `attributes`, the event carries that face's attributes as the models estimate them (worker.attributes). */
+  async of(
+    file: string,
+    camera: string,
+    type: RecognitionEvent["type"],
+    identity: string,
+    attributes?: AttributeModels,
+  ): Promise<RecognitionEvent> {
+    const { image, faces: all } = await this.pipeline.analyse(file);
+    const faces = all.filter((f) => f.embedding && f.chip);
     const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
     assert.ok(face?.embedding && face.chip, `${file}: a face`);
     const seq = ++this.seq;
+    const estimated = attributes ? (await attributes.estimate(image, [face])).attributes[0] : undefined;
     return {
       schemaVersion: 1,
       type,
@@ -48,6 +58,7 @@ export class FaceEvents {
       embedding: roundEmbedding(face.embedding),
       model: this.pipeline.recognizer.modelId,
       crop: await encodeCrop(face.chip),
+      ...(estimated ? { attributes: estimated } : {}),
     };
   }
 }

@@ -5,7 +5,7 @@ import { AgentStatusBadge } from "./agent-status-badge.js";
 import { CpuLoadBars } from "./cpu-load-bars.js";
 import { StageLatencies } from "./stage-latencies.js";
 
-/** Everything known about one agent: status, device, models, load, throughput, latency, partitions. */
+/** Everything known about one agent: status, device, models, load, throughput, attributes, latency, partitions. */
 export function AgentCard({ agent, loads, now }: { agent: AgentView; loads: Map<number, PartitionLoadView>; now: number }) {
   const health = agent.health;
   const lagOf = (partition: number) =>
@@ -89,6 +89,18 @@ export function AgentCard({ agent, loads, now }: { agent: AgentView; loads: Map<
             <dd>
               in {num(health.fps.in)} · out {num(health.fps.out)} <span class="muted">· capacity {num(health.capacityFps)}</span>
             </dd>
+            {health.attributes && (
+              <>
+                <dt>Attributes</dt>
+                <dd
+                  data-testid={`attributes-${agent.id}`}
+                  title={`per frame: p50 ${health.attributes.msPerFrame.p50} ms, p95 ${health.attributes.msPerFrame.p95} ms`}
+                >
+                  {health.attributes.estimates} faces estimated
+                  {health.attributes.msPerEstimate !== null && <span class="muted"> · {num(health.attributes.msPerEstimate)} ms each</span>}
+                </dd>
+              </>
+            )}
             <dt>Version</dt>
             <dd>
               agent {health.agentVersion}
