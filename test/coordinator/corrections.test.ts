@@ -60,8 +60,19 @@ const faceOf: Record<string, Float32Array> = {};
 let seen: RecognitionEvent; // person_seen "obama" for Lin's face
 let stranger: RecognitionEvent; // unknown_person on camera "door"
 
+/** A picture as a camera sends it: JPEG (a PNG sample is converted), with its size for the frame's headers. */
+async function asCameraFrame(file: string): Promise<{ data: Buffer; info: { width: number; height: number } }> {
+  const bytes = readFileSync(exampleImage(file));
+  if (file.endsWith(".jpg")) {
+    const { width = 0, height = 0 } = await sharp(bytes).metadata();
+    return { data: bytes, info: { width, height } };
+  }
+  return sharp(bytes).jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true });
+}
+
+/** The embedding of a picture's one face, from the same bytes a frame of it carries (asCameraFrame). */
 async function embeddingOf(file: string): Promise<Float32Array> {
-  const analysis = await pipeline.analyse(exampleImage(file));
+  const analysis = await pipeline.analyse((await asCameraFrame(file)).data);
   const embedding = analysis.faces[0]?.embedding;
   assert.ok(embedding && analysis.faces.length === 1, `${file}: one face`);
   return embedding;
