@@ -136,6 +136,7 @@ const streamOperation: Json = {
       content: jsonContent({ $ref: "#/components/schemas/StreamMessage" }),
     },
     "401": errorResponse("Missing or wrong credentials: the upgrade is refused."),
+    "426": errorResponse("A plain GET, without the WebSocket upgrade."),
   },
   security: [{ bearer: [] }, { session: [] }, { queryToken: [] }],
 };
