@@ -9,7 +9,8 @@
  * group; Search (a read) stays. It keeps that after a reload (GET /api/session). Requests it forces from the page
  * with its session cookie (drain, delete a person, an alert switch, a correction, name and dismiss a group, move a
  * partition) get 403 `forbidden`, and nothing changed. The operator sees all those controls; its drain (confirmed) is
- * answered by the coordinator (409: the only agent), and its alert switch turns alerts on.
+ * answered by the coordinator (409: the only agent), and its alert switch turns alerts on. A screenshot of the viewer's
+ * board (1280×800 light) goes to docs/screenshots/ with FACEFLEET_SCREENSHOTS=docs.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -25,7 +26,7 @@ import { topics } from "../../protocol/topics.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
 import { exampleImage, useTestModels } from "../../testing/paths.js";
 import { FaceEvents, lfwPictures } from "../support/face-events.js";
-import { startBrowserFleet } from "./browser-fleet.js";
+import { SCREENSHOT_MAX_BYTES, screenshot, startBrowserFleet } from "./browser-fleet.js";
 
 useTestModels();
 const AGENT = "agent-r";
@@ -143,6 +144,10 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
   await viewer.page.getByTestId("tab-fleet").waitFor();
   assert.deepEqual(await controls(viewer.page), none, "still read only after a reload (GET /api/session)");
   assert.deepEqual(await forced(viewer.page, "GET", "/api/session"), { status: 200, json: { role: "viewer" } });
+  await viewer.page.getByTestId("tab-board").click();
+  await viewer.page.getByTestId("partition-0").waitFor();
+  const shot = await screenshot(viewer.page, "board-viewer-desktop-light");
+  assert.ok(shot < SCREENSHOT_MAX_BYTES, `board-viewer-desktop-light.png is ${shot} bytes`);
 
   // Requests forced from the viewer's page, with its session cookie: 403, nothing changed.
   for (const [method, route, body] of [
