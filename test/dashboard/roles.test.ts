@@ -10,7 +10,8 @@
  * with its session cookie (drain, delete a person, an alert switch, a correction, name and dismiss a group, move a
  * partition) get 403 `forbidden`, and nothing changed. The operator sees all those controls; its drain (confirmed) is
  * answered by the coordinator (409: the only agent), and its alert switch turns alerts on. A screenshot of the viewer's
- * board (1280×800 light) goes to docs/screenshots/ with FACEFLEET_SCREENSHOTS=docs.
+ * board (1280×800 light) and fleet on a phone (390×844 dark, nothing wider than the screen) go to docs/screenshots/
+ * with FACEFLEET_SCREENSHOTS=docs.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -148,6 +149,14 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
   await viewer.page.getByTestId("partition-0").waitFor();
   const shot = await screenshot(viewer.page, "board-viewer-desktop-light");
   assert.ok(shot < SCREENSHOT_MAX_BYTES, `board-viewer-desktop-light.png is ${shot} bytes`);
+  // On a phone the note fits the top bar (nothing wider than the screen).
+  const phone = await fleet.newPage("phone");
+  await logInWithToken(phone.page, fleet.baseUrl, viewerToken);
+  await phone.page.getByTestId("read-only").waitFor();
+  const widths = await phone.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok((widths[0] ?? 0) <= (widths[1] ?? 0), `the page is ${widths[0]} px wide on a ${widths[1]} px screen`);
+  const phoneShot = await screenshot(phone.page, "fleet-viewer-phone-dark");
+  assert.ok(phoneShot < SCREENSHOT_MAX_BYTES, `fleet-viewer-phone-dark.png is ${phoneShot} bytes`);
 
   // Requests forced from the viewer's page, with its session cookie: 403, nothing changed.
   for (const [method, route, body] of [
@@ -207,6 +216,6 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
     return view.cameras.some((c) => c.camera === "cam-yard" && c.enabled);
   });
 
-  assert.deepEqual([...viewer.problems, ...operator.problems], [], "no page errors");
+  assert.deepEqual([...viewer.problems, ...phone.problems, ...operator.problems], [], "no page errors");
   fleet.passed();
 });
