@@ -4,11 +4,11 @@
  * api-tokens.json, as `facefleet api-tokens create` writes it) log in through the login page.
  *
  * The viewer sees every view with "viewer: read only" in the top bar and none of the operator's controls: no
- * Drain/Undrain, no partition menu, no "Add person", no photo input or Delete on a person, no "Correct…" on an event,
- * the alert switches disabled and no "Another camera" form, no Name/Dismiss (nor face exclusion) on an unknown-faces
- * group; Search (a read) stays. It keeps that after a reload (GET /api/session). Requests it forces from the page
+ * Drain/Undrain, no partition menu, no "Add person", no photo input, Delete or Forget… on a person, no "Correct…" on an
+ * event, the alert switches disabled and no "Another camera" form, no Name/Dismiss (nor face exclusion) on an
+ * unknown-faces group; Search (a read) stays. It keeps that after a reload (GET /api/session). Requests it forces from the page
  * with its session cookie (drain, delete a person, an alert switch, a correction, name and dismiss a group, move a
- * partition) get 403 `forbidden`, and nothing changed. The operator sees all those controls; its drain (confirmed) is
+ * partition, forget a person) get 403 `forbidden`, and nothing changed. The operator sees all those controls; its drain (confirmed) is
  * answered by the coordinator (409: the only agent), and its alert switch turns alerts on. A screenshot of the viewer's
  * board (1280×800 light) and fleet on a phone (390×844 dark, nothing wider than the screen) go to docs/screenshots/
  * with FACEFLEET_SCREENSHOTS=docs.
@@ -106,6 +106,7 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
       create: await count("person-create"),
       photos: await count(`photo-input-${PERSON}`),
       delete: await count(`delete-person-${PERSON}`),
+      forget: await count(`forget-person-${PERSON}`),
     };
     await page.getByTestId("tab-events").click();
     await page.locator('[data-testid="event"][data-type="person_seen"]').waitFor();
@@ -133,7 +134,7 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
   const none = {
     readOnly: 1,
     board: { drain: 0, menu: 0 },
-    people: { create: 0, photos: 0, delete: 0 },
+    people: { create: 0, photos: 0, delete: 0, forget: 0 },
     correct: false,
     alerts: { switchEnabled: false, add: 0 },
     faces: { name: 0, dismiss: 0, exclude: false },
@@ -164,6 +165,7 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
     ["POST", "/api/partitions/0/move", { agent: AGENT }],
     ["POST", "/api/people", { name: "Mallory" }],
     ["DELETE", `/api/people/${encodeURIComponent(PERSON)}`, undefined],
+    ["POST", `/api/people/${encodeURIComponent(PERSON)}/forget`, undefined],
     ["PUT", "/api/alerts/unknown/cam-yard", { enabled: true }],
     ["POST", `/api/events/${encodeURIComponent(eventIdOf)}/correction`, { notIdentity: "Barack Obama" }],
     ["POST", `/api/faces/clusters/${encodeURIComponent(clusterId)}/name`, { name: "Hugo Chavez" }],
@@ -197,7 +199,7 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
   assert.deepEqual(await controls(operator.page), {
     readOnly: 0,
     board: { drain: 1, menu: 1 },
-    people: { create: 1, photos: 1, delete: 1 },
+    people: { create: 1, photos: 1, delete: 1, forget: 1 },
     correct: true,
     alerts: { switchEnabled: true, add: 1 },
     faces: { name: 1, dismiss: 1, exclude: true },
