@@ -4,10 +4,11 @@
  * credential in its state dir, and a real `facefleet agent` that logs in with that credential written into its
  * broker URL (mqtt://agent-s:<password>@…) and captures an RTSP camera whose URL carries a password (nothing listens
  * there: ffmpeg fails and the agent retries, logging why). Through start-up, a password login, a failed password
- * login (a near miss of the real one), a failed token login, a named token's login and bearer use, a wrong bearer, an
- * MQTT login with a wrong password, and a stop (SIGTERM), everything both processes write to stdout and stderr is
- * kept, and no secret appears in it: as given, URL-encoded, or base64 (a Basic header). The state files on disk hold
- * hashes, not the secrets.
+ * login (a near miss of the real one), a failed token login, a named token's login and bearer use, a wrong bearer,
+ * audited changes made with the session and with the token, an MQTT login with a wrong password, and a stop (SIGTERM),
+ * everything both processes write to stdout and stderr is kept, and no secret (the session's id included) appears in
+ * it: as given, URL-encoded, or base64 (a Basic header).
+ * The state files on disk (tokens, MQTT accounts, the audit log, …) hold hashes and digests, not the secrets.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -126,7 +127,24 @@ test("no secret in the coordinator's and the agent's output, from start to stop;
   );
 
   const login = (body: unknown) => api.request("POST", "/api/login", body, null);
-  assert.equal((await login({ password: DASHBOARD_PASSWORD })).status, 200);
+  const passwordLogin = await fetch(`${api.baseUrl}/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ password: DASHBOARD_PASSWORD }),
+  });
+  assert.equal(passwordLogin.status, 200);
+  const cookie = (passwordLogin.headers.get("set-cookie") ?? "").split(";", 1)[0] ?? "";
+  const sessionId = cookie.split("=")[1] ?? "";
+  assert.ok(sessionId.length >= 32, "a session cookie");
+  secrets["session id"] = sessionId;
+  // Audited changes (<stateDir>/audit.jsonl names who made them): one with the session, one with the API token.
+  const created = await fetch(`${api.baseUrl}/api/people`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify({ name: "Ada Lovelace" }),
+  });
+  assert.equal(created.status, 200);
+  assert.equal((await api.request("DELETE", `/api/people/${encodeURIComponent("Ada Lovelace")}`)).status, 200);
   assert.equal((await login({ password: NEAR_MISS_PASSWORD })).status, 401);
   assert.equal((await login({ token: WRONG_TOKEN })).status, 401);
   assert.deepEqual((await login({ token: namedToken })).json, { ok: true, role: "viewer" });
@@ -172,7 +190,8 @@ test("no secret in the coordinator's and the agent's output, from start to stop;
 
   // On disk: hashes only, in every file of the coordinator's state dir (api-tokens.json, mqtt-agents.json, …).
   const stored = filesUnder(stateDir);
-  for (const file of [apiTokensFile(stateDir), agentCredentialsFile(stateDir)]) assert.ok(stored.includes(file), `${file} exists`);
+  for (const file of [apiTokensFile(stateDir), agentCredentialsFile(stateDir), path.join(stateDir, "audit.jsonl")])
+    assert.ok(stored.includes(file), `${file} exists`);
   for (const file of stored) {
     const text = readFileSync(file).toString("latin1");
     for (const [what, secret] of Object.entries(secrets))
