@@ -11,6 +11,9 @@ test("redactUrl hides the password of any scheme's URL and keeps the rest", () =
   assert.equal(redactUrl("mqtt://127.0.0.1:1883"), "mqtt://127.0.0.1:1883", "no user info");
   assert.equal(redactUrl("mqtt://user@host:1883"), "mqtt://user@host:1883", "a user without a password");
   assert.equal(redactUrl("/dev/video0"), "/dev/video0");
+  assert.equal(redactUrl("mqtt://u:p@ss:word@host:1883"), "mqtt://u:***@host:1883", "a raw '@', ':' in the password");
+  assert.equal(redactUrl("rtsp://cam:pw@10.0.0.9/path@x"), "rtsp://cam:***@10.0.0.9/path@x", "an '@' in the path is not user info");
+  assert.equal(redactUrl("mqtt://host:1883/a:b@c"), "mqtt://host:1883/a:b@c");
 });
 
 test("redactUrlIn hides the URL wherever a message repeats it", () => {
