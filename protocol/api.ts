@@ -23,6 +23,16 @@ export const loginBodySchema = z.union([
   z.object({ password: z.string().min(1) }).strict(),
 ]);
 
+/** What a request's credentials may do: `viewer` reads, `operator` also changes the fleet and the gallery. */
+export const apiRoleSchema = z.enum(["viewer", "operator"]);
+export type ApiRoleName = z.infer<typeof apiRoleSchema>;
+/** GET /api/session: the role of the credentials the request carries. */
+export const sessionViewSchema = z.object({ role: apiRoleSchema });
+export type SessionView = z.infer<typeof sessionViewSchema>;
+/** POST /api/login's answer: the new session's role. */
+export const loginResultSchema = z.object({ ok: z.literal(true), role: apiRoleSchema });
+export type LoginResult = z.infer<typeof loginResultSchema>;
+
 /** One agent as the coordinator sees it. */
 export const agentViewSchema = z.object({
   id: z.string(),

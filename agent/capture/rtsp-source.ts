@@ -5,6 +5,7 @@
  * Each reconnect is reported (onReconnect), and so is the first frame after one (onRecovered).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { redactUrl, redactUrlIn } from "../../core/redact-url.js";
 import { ffmpegFrames, jpegPipeOutput } from "./ffmpeg-frames.js";
 import type { CapturedFrame, SourceOptions } from "./frame.js";
 
@@ -23,10 +24,8 @@ export type RtspOptions = SourceOptions & {
 
 export const isRtspUrl = (source: string) => /^rtsps?:\/\//i.test(source);
 
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(rtsps?:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
-}
+/** The URL without its password, for messages (core/redact-url.ts). */
+export { redactUrl };
 
 export function backoffDelay(attempt: number, minMs: number, maxMs: number): number {
   return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
@@ -57,7 +56,7 @@ export async function* rtspSource(url: string, options: RtspOptions): AsyncGener
     attempt++;
     const delay = backoffDelay(attempt, minMs, maxMs);
     // One line: the reason (ffmpeg's last stderr line, or the stream ended) with the password redacted.
-    options.onReconnect?.(reason.replaceAll(url, redactUrl(url)).replace(/\s*\n\s*/g, " "), delay, attempt);
+    options.onReconnect?.(redactUrlIn(reason, url).replace(/\s*\n\s*/g, " "), delay, attempt);
     try {
       await sleep(delay, undefined, { signal: options.signal });
     } catch {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { FacefleetError } from "../../core/errors.js";
+import { redactUrl, redactUrlIn } from "../../core/redact-url.js";
 import { mqttTopics } from "../../protocol/mqtt-topics.js";
 import { endMqttClient } from "./end-mqtt-client.js";
 import type { AgentMqttSettings } from "./mqtt-settings.js";
@@ -51,8 +52,8 @@ export class AgentMqttLink {
       firstConnect = resolve;
     });
     this.client.on("connect", () => {
-      if (this.lastError) log(`mqtt: connected to ${settings.url} again`);
-      else log(`mqtt: connected to ${settings.url}`);
+      if (this.lastError) log(`mqtt: connected to ${redactUrl(settings.url)} again`);
+      else log(`mqtt: connected to ${redactUrl(settings.url)}`);
       this.lastError = "";
       this.client.publish(statusTopic, "online", { qos: 1, retain: true }, (error) => {
         if (error && !this.ended) log(`mqtt: cannot publish online: ${error.message}`);
@@ -66,7 +67,9 @@ export class AgentMqttLink {
   private noteError(message: string): void {
     if (this.ended || message === this.lastError) return;
     this.lastError = message;
-    this.log(`mqtt: ${this.settings.url}: ${message} (retrying every ${this.settings.reconnectMs} ms)`);
+    this.log(
+      `mqtt: ${redactUrl(this.settings.url)}: ${redactUrlIn(message, this.settings.url)} (retrying every ${this.settings.reconnectMs} ms)`,
+    );
   }
 
   get isConnected(): boolean {

@@ -1,6 +1,7 @@
 import { loadCoordinatorConfig, parseCoordinatorConfig } from "../../coordinator/config.js";
 import { startCoordinator } from "../../coordinator/coordinator.js";
 import { UsageError } from "../../core/errors.js";
+import { redactUrl } from "../../core/redact-url.js";
 import type { Command } from "../main.js";
 import { parseOptions } from "../parse-options.js";
 
@@ -35,7 +36,7 @@ export const coordinatorCommand: Command = {
     const config = path ? await loadCoordinatorConfig(path) : parseCoordinatorConfig({}, "defaults");
     const log = (line: string) => process.stderr.write(`coordinator: ${line}\n`);
     const coordinator = await startCoordinator(config, { log });
-    log(`running: API ${coordinator.apiUrl}/api, MQTT ${coordinator.mqtt.url}, Kafka ${config.kafka.brokers.join(",")}`);
+    log(`running: API ${coordinator.apiUrl}/api, MQTT ${redactUrl(coordinator.mqtt.url)}, Kafka ${config.kafka.brokers.join(",")}`);
 
     await new Promise<void>((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {

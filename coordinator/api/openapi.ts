@@ -32,9 +32,33 @@ const NAMED: ReadonlyArray<[z.ZodType, string, "input" | "output"]> = [
   [loginBodySchema, "LoginBody", "input"],
 ];
 
+/**
+ * A tuple of one type (a box `[x, y, w, h]`: `prefixItems` of four equal schemas, `items: false`) as the equal
+ * `items` + `minItems` = `maxItems`: the same arrays, in the form every OpenAPI tool reads (schemathesis 4.32 rejects
+ * the response schema of the first, and code generators widely ignore `prefixItems`).
+ */
+function plainTuples(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(plainTuples);
+  if (typeof node !== "object" || node === null) return node;
+  const out: Json = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, plainTuples(value)]));
+  const prefix = out.prefixItems;
+  if (
+    Array.isArray(prefix) &&
+    prefix.length > 0 &&
+    out.items === false &&
+    out.minItems === prefix.length &&
+    out.maxItems === prefix.length &&
+    prefix.every((item) => JSON.stringify(item) === JSON.stringify(prefix[0]))
+  ) {
+    delete out.prefixItems;
+    out.items = prefix[0];
+  }
+  return out;
+}
+
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Json;
-  return rest;
+  return plainTuples(rest) as Json;
 }
 
 function schemaRef(schema: z.ZodType, io: "input" | "output"): Json {
@@ -112,6 +136,7 @@ const streamOperation: Json = {
       content: jsonContent({ $ref: "#/components/schemas/StreamMessage" }),
     },
     "401": errorResponse("Missing or wrong credentials: the upgrade is refused."),
+    "426": errorResponse("A plain GET, without the WebSocket upgrade."),
   },
   security: [{ bearer: [] }, { session: [] }, { queryToken: [] }],
 };

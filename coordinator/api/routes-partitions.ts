@@ -46,11 +46,11 @@ export function partitionRoutes(control: CoordinatorControl): ApiRoute[] {
       access: "operator",
       url: "/api/partitions/:partition/pin",
       operationId: "unpinPartition",
-      summary: "Removes a partition's pin (unpinning an unpinned partition is not an error).",
+      summary: "Removes a partition's pin (unpinning an unpinned partition is not an error); 409 while no plan can be made.",
       tag: "plan",
       params: partitionParamSchema,
       response: planChangeResultSchema,
-      refusals: [404],
+      refusals: [404, 409],
       handle: ({ params }) => control.unpin(params.partition),
     }),
   ];

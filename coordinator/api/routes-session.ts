@@ -1,14 +1,12 @@
 /** POST /api/login and POST /api/logout: the dashboard's session cookie. */
 import { z } from "zod";
-import { loginBodySchema } from "../../protocol/api.js";
-import { apiRoles } from "../state/api-tokens.js";
+import { loginBodySchema, loginResultSchema, sessionViewSchema } from "../../protocol/api.js";
 import { ApiAuth, identityOf, readCookie, SESSION_COOKIE } from "./auth.js";
 import { tooManyRequests, unauthorized } from "./errors.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { type ApiRoute, defineRoute } from "./route.js";
 
 export const okSchema = z.object({ ok: z.literal(true) });
-const loginResponseSchema = z.object({ ok: z.literal(true), role: z.enum(apiRoles) });
 
 export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new LoginThrottle()): ApiRoute[] {
   return [
@@ -20,7 +18,7 @@ export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new Login
       tag: "session",
       access: "public",
       body: loginBodySchema,
-      response: loginResponseSchema,
+      response: loginResultSchema,
       refusals: [429],
       handle: async ({ body, request, reply }) => {
         const client = request.ip;
@@ -62,7 +60,7 @@ export function sessionRoutes(auth: ApiAuth, throttle: LoginThrottle = new Login
       summary: "The role of the credentials the request carries (viewer or operator): the dashboard hides what a viewer may not do.",
       tag: "session",
       access: "viewer",
-      response: z.object({ role: z.enum(apiRoles) }),
+      response: sessionViewSchema,
       handle: ({ request }) => ({ role: identityOf(request)?.role ?? "viewer" }),
     }),
   ];

@@ -11,6 +11,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { endMqttClient } from "../../agent/health/end-mqtt-client.js";
 import { FacefleetError } from "../../core/errors.js";
 import { formatZodIssue } from "../../core/format-issue.js";
+import { redactUrl, redactUrlIn } from "../../core/redact-url.js";
 import {
   type AgentCommand,
   agentCommandSchema,
@@ -82,7 +83,11 @@ export class CoordinatorLink {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.end(true);
-        reject(new FacefleetError(`mqtt: cannot connect to ${options.url} within ${timeoutMs} ms: ${link.lastError || "no answer"}`));
+        reject(
+          new FacefleetError(
+            `mqtt: cannot connect to ${redactUrl(options.url)} within ${timeoutMs} ms: ${redactUrlIn(link.lastError || "no answer", options.url)}`,
+          ),
+        );
       }, timeoutMs);
       client.once("connect", () => {
         clearTimeout(timer);
@@ -92,10 +97,10 @@ export class CoordinatorLink {
         link.lastError = error.message;
       });
     });
-    client.on("connect", () => options.log(`mqtt: connected to ${options.url} again`));
-    client.on("offline", () => options.log(`mqtt: ${options.url} unreachable, reconnecting`));
+    client.on("connect", () => options.log(`mqtt: connected to ${redactUrl(options.url)} again`));
+    client.on("offline", () => options.log(`mqtt: ${redactUrl(options.url)} unreachable, reconnecting`));
     await client.subscribeAsync([mqttTopics.allStatus, mqttTopics.allHealth, mqttTopics.allAcks], { qos: 1 });
-    options.log(`mqtt: connected to ${options.url}`);
+    options.log(`mqtt: connected to ${redactUrl(options.url)}`);
     return link;
   }
 

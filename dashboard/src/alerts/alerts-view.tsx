@@ -4,6 +4,7 @@ import type { UnknownAlertsView } from "../../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../../protocol/event.js";
 import { fetchCameras, fetchUnknownAlerts, setUnknownAlerts } from "../api/endpoints.js";
 import { describeError } from "../api/http.js";
+import { useCanOperate } from "../session/role.js";
 import { useToast } from "../ui/toasts.js";
 
 const byName = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
@@ -16,10 +17,12 @@ function retentionText(hours: number): string {
 /**
  * Unknown-person alerts: a toggle per camera (GET /api/cameras, the cameras GET /api/alerts/unknown knows, those
  * seen in events, or one typed in), and the alerts kept (GET /api/alerts/unknown, plus those streamed since the
- * page opened, marked "new"; the Events view shows these in its alert strip, the Alerts tab counts them).
+ * page opened, marked "new"; the Events view shows these in its alert strip, the Alerts tab counts them). A viewer sees
+ * the switches disabled and no "Another camera" form.
  */
 export function AlertsView({ streamed, events }: { streamed: UnknownAlert[]; events: RecognitionEvent[] }) {
   const toast = useToast();
+  const canOperate = useCanOperate();
   const [view, setView] = useState<UnknownAlertsView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [liveCameras, setLiveCameras] = useState<string[]>([]);
@@ -104,7 +107,7 @@ export function AlertsView({ streamed, events }: { streamed: UnknownAlert[]; eve
                         role="switch"
                         aria-checked={on}
                         checked={on}
-                        disabled={busy || view === null}
+                        disabled={busy || view === null || !canOperate}
                         aria-busy={busy}
                         onChange={(e) => void toggle(camera, e.currentTarget.checked)}
                         data-testid={`alert-toggle-${camera}`}
@@ -118,32 +121,34 @@ export function AlertsView({ streamed, events }: { streamed: UnknownAlert[]; eve
               })}
             </ul>
           )}
-          <form
-            class="add-camera"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const camera = newCamera.trim();
-              if (camera === "") return;
-              setAdded((current) => (current.includes(camera) ? current : [...current, camera]));
-              setNewCamera("");
-              if (!(settings.get(camera) ?? false)) void toggle(camera, true);
-            }}
-          >
-            <label class="field compact">
-              Another camera
-              <input
-                type="text"
-                value={newCamera}
-                maxLength={128}
-                placeholder="camera id, not seen yet"
-                onInput={(e) => setNewCamera(e.currentTarget.value)}
-                data-testid="alert-camera-name"
-              />
-            </label>
-            <button type="submit" disabled={newCamera.trim() === "" || view === null} data-testid="alert-camera-add">
-              Turn alerts on
-            </button>
-          </form>
+          {canOperate && (
+            <form
+              class="add-camera"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const camera = newCamera.trim();
+                if (camera === "") return;
+                setAdded((current) => (current.includes(camera) ? current : [...current, camera]));
+                setNewCamera("");
+                if (!(settings.get(camera) ?? false)) void toggle(camera, true);
+              }}
+            >
+              <label class="field compact">
+                Another camera
+                <input
+                  type="text"
+                  value={newCamera}
+                  maxLength={128}
+                  placeholder="camera id, not seen yet"
+                  onInput={(e) => setNewCamera(e.currentTarget.value)}
+                  data-testid="alert-camera-name"
+                />
+              </label>
+              <button type="submit" disabled={newCamera.trim() === "" || view === null} data-testid="alert-camera-add">
+                Turn alerts on
+              </button>
+            </form>
+          )}
         </section>
         <section class="panel alert-history" aria-labelledby="alert-history-title">
           <h2 id="alert-history-title">Recent alerts</h2>

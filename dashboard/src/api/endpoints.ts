@@ -1,4 +1,4 @@
-import type { AgentView, PlanChangeResult, PlanView } from "../../../protocol/api.js";
+import type { AgentView, LoginResult, PlanChangeResult, PlanView, SessionView } from "../../../protocol/api.js";
 import type { AuditList } from "../../../protocol/api-audit.js";
 import type { CorrectionBody, CorrectionResult, EventView, UnknownAlertSetting, UnknownAlertsView } from "../../../protocol/api-events.js";
 import type { DismissClusterResult, FaceClusterList, FaceSearchResult, NameClusterResult } from "../../../protocol/api-faces.js";
@@ -10,8 +10,10 @@ import { request } from "./http.js";
 
 export type Credentials = { token: string } | { password: string };
 
-export const login = (credentials: Credentials) => request<unknown>("POST", "/api/login", credentials, { quiet401: true });
+export const login = (credentials: Credentials) => request<LoginResult>("POST", "/api/login", credentials, { quiet401: true });
 export const logout = () => request<unknown>("POST", "/api/logout");
+/** The session's role; a 401 (quiet: the login page shows) when the cookie is not good. */
+export const fetchSession = () => request<SessionView>("GET", "/api/session", undefined, { quiet401: true });
 
 export const fetchAgents = () => request<{ agents: AgentView[] }>("GET", "/api/agents");
 export const fetchPlan = () => request<PlanView>("GET", "/api/plan");

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import type { AgentView } from "../../../protocol/api.js";
 import { AgentStatusBadge } from "../fleet/agent-status-badge.js";
+import { useCanOperate } from "../session/role.js";
 import { num } from "../ui/format.js";
 import { Meter } from "../ui/meter.js";
 import { Spinner } from "../ui/spinner.js";
@@ -15,9 +16,10 @@ export interface AgentColumnProps {
   children: ComponentChildren;
 }
 
-/** One agent's column on the partition board: its status, load against capacity, Drain/Undrain, its partitions. */
+/** One agent's column on the partition board: its status, load against capacity, Drain/Undrain (operators), its partitions. */
 export function AgentColumn({ agent, assignedFps, drainPending, onDrain, onUndrain, children }: AgentColumnProps) {
   const capacity = agent.health?.capacityFps ?? 0;
+  const canOperate = useCanOperate();
   return (
     <section
       class={`board-column ${agent.online ? "" : "offline"} ${agent.drained ? "drained" : ""}`}
@@ -39,18 +41,20 @@ export function AgentColumn({ agent, assignedFps, drainPending, onDrain, onUndra
         ) : (
           <span class="muted">{num(assignedFps)} fps · capacity unknown</span>
         )}
-        <div class="column-actions">
-          {drainPending && <Spinner label={`Drain change for ${agent.id} pending`} />}
-          {agent.drained ? (
-            <button type="button" onClick={onUndrain} disabled={drainPending} data-testid={`undrain-${agent.id}`}>
-              Undrain
-            </button>
-          ) : (
-            <button type="button" onClick={onDrain} disabled={drainPending} data-testid={`drain-${agent.id}`}>
-              Drain
-            </button>
-          )}
-        </div>
+        {canOperate && (
+          <div class="column-actions">
+            {drainPending && <Spinner label={`Drain change for ${agent.id} pending`} />}
+            {agent.drained ? (
+              <button type="button" onClick={onUndrain} disabled={drainPending} data-testid={`undrain-${agent.id}`}>
+                Undrain
+              </button>
+            ) : (
+              <button type="button" onClick={onDrain} disabled={drainPending} data-testid={`drain-${agent.id}`}>
+                Drain
+              </button>
+            )}
+          </div>
+        )}
       </header>
       {children}
     </section>

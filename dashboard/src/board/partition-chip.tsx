@@ -1,4 +1,5 @@
 import type { AgentView, PartitionLoadView } from "../../../protocol/api.js";
+import { useCanOperate } from "../session/role.js";
 import { num } from "../ui/format.js";
 import { Spinner } from "../ui/spinner.js";
 import { PartitionMenu } from "./partition-menu.js";
@@ -22,10 +23,11 @@ export interface PartitionChipProps {
 /** Frames behind before a partition's lag is shown as a warning. */
 const LAG_WARN = 100;
 
-/** One partition of facefleet.frames on the board: its load, pin, pending change and action menu. */
+/** One partition of facefleet.frames on the board: its load, pin, pending change and (operators) action menu. */
 export function PartitionChip(props: PartitionChipProps) {
   const { partition, owner, pinnedTo, load, pending, menuOpen } = props;
   const lag = load?.lag ?? null;
+  const canOperate = useCanOperate();
   return (
     <li
       class={`chip ${pinnedTo ? "pinned" : ""} ${pending ? "pending" : ""} ${menuOpen ? "open" : ""}`}
@@ -43,17 +45,19 @@ export function PartitionChip(props: PartitionChipProps) {
           </span>
         )}
         {pending && <Spinner label={`Change to partition ${partition} pending`} />}
-        <button
-          type="button"
-          class="chip-menu-button"
-          aria-haspopup="true"
-          aria-expanded={menuOpen}
-          aria-label={`Actions for partition ${partition}`}
-          data-testid={`menu-${partition}`}
-          onClick={props.onToggleMenu}
-        >
-          ⋯
-        </button>
+        {canOperate && (
+          <button
+            type="button"
+            class="chip-menu-button"
+            aria-haspopup="true"
+            aria-expanded={menuOpen}
+            aria-label={`Actions for partition ${partition}`}
+            data-testid={`menu-${partition}`}
+            onClick={props.onToggleMenu}
+          >
+            ⋯
+          </button>
+        )}
       </div>
       {props.cameras.length > 0 && (
         <div class="chip-cameras muted" data-testid={`cameras-${partition}`} title="cameras placed on this partition">
@@ -67,7 +71,7 @@ export function PartitionChip(props: PartitionChipProps) {
         </span>
         <span title="processing cost per frame">{num(load?.costMsPerFrame)} ms</span>
       </div>
-      {menuOpen && (
+      {menuOpen && canOperate && (
         <PartitionMenu
           partition={partition}
           owner={owner}

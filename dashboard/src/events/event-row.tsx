@@ -1,3 +1,4 @@
+import { useCanOperate } from "../session/role.js";
 import { clockTime } from "../ui/format.js";
 import type { EventCorrection, ShownEvent } from "./shown-event.js";
 
@@ -28,8 +29,9 @@ export function correctionText(correction: EventCorrection): string {
   return `corrected: not ${correction.notIdentity ?? "?"}`;
 }
 
-/** One recognition event with its face crop; watchlist hits stand out; "Correct…" opens the correction dialog. */
+/** One recognition event with its face crop; watchlist hits stand out; "Correct…" (operators) opens the correction dialog. */
 export function EventRow({ event, onCorrect }: { event: ShownEvent; onCorrect(event: ShownEvent): void }) {
+  const canOperate = useCanOperate();
   return (
     <li
       class={`event-row event-${event.type}${event.correction ? " event-corrected" : ""}`}
@@ -80,7 +82,7 @@ export function EventRow({ event, onCorrect }: { event: ShownEvent; onCorrect(ev
         {event.agent}
       </span>
       <span class="event-actions">
-        {event.correctable && (
+        {event.correctable && canOperate && (
           <button type="button" class="small" onClick={() => onCorrect(event)} data-testid="correct">
             Correct…
           </button>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import type { FaceClusterList } from "../../../protocol/api-faces.js";
 import { dismissFaceCluster, fetchFaceClusters, nameFaceCluster } from "../api/endpoints.js";
 import { describeError } from "../api/http.js";
+import { useCanOperate } from "../session/role.js";
 import { useToast } from "../ui/toasts.js";
 import { ClusterCard } from "./cluster-card.js";
 
@@ -11,6 +12,7 @@ import { ClusterCard } from "./cluster-card.js";
  */
 export function ClustersView() {
   const toast = useToast();
+  const canOperate = useCanOperate();
   const [list, setList] = useState<FaceClusterList | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -48,6 +50,7 @@ export function ClustersView() {
           {list
             ? `${list.faces} unknown face${list.faces === 1 ? "" : "s"} of the last ${Number.isInteger(days) ? `${days} days` : `${list.retentionHours} hours`} in ${list.clusters.length} group${list.clusters.length === 1 ? "" : "s"} of the same person. Name a group to enroll its best faces; click a face that is someone else to leave it out.`
             : "Loading…"}
+          {list && !canOperate && " Naming and dismissing need an operator."}
         </p>
         <button type="button" onClick={() => void load()} data-testid="clusters-reload">
           Reload

@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
+import type { ApiRoleName } from "../../../protocol/api.js";
 import { login } from "../api/endpoints.js";
 import { describeError, HttpError } from "../api/http.js";
 
 /**
  * The only page until POST /api/login succeeds. Either the dashboard password (from the coordinator's
- * config) or the coordinator's API token; when both are filled in, the token is used.
+ * config) or an API token (the coordinator's, or a named one: its role); when both are filled in, the token is used.
  */
-export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
+export function LoginPage({ onLoggedIn }: { onLoggedIn(role: ApiRoleName): void }) {
   const [password, setPassword] = useState("");
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
@@ -22,8 +23,8 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
     setBusy(true);
     setError(null);
     try {
-      await login(token !== "" ? { token } : { password });
-      onLoggedIn();
+      const { role } = await login(token !== "" ? { token } : { password });
+      onLoggedIn(role);
     } catch (caught) {
       const what = token !== "" ? "token" : "password";
       setError(caught instanceof HttpError && caught.status === 401 ? `Wrong ${what}.` : describeError(caught));

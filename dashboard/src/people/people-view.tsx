@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import type { PersonView, PhotoRejection } from "../../../protocol/api-people.js";
 import { createPerson, deletePerson, fetchPeople, forgetPerson, uploadPhoto } from "../api/endpoints.js";
 import { describeError, HttpError } from "../api/http.js";
+import { useCanOperate } from "../session/role.js";
 import type { GalleryState } from "../stream/fleet-state.js";
 import { ConfirmDialog, type ConfirmRequest } from "../ui/confirm-dialog.js";
 import { Spinner } from "../ui/spinner.js";
@@ -39,7 +40,8 @@ async function sendPhoto(name: string, file: File): Promise<PhotoResult> {
 
 /**
  * People enrolled in the gallery: list, add a person, upload photos (each enrolls its one face, or the
- * clearly largest one; a refused photo says why), delete a person (confirmed). Refreshes when the gallery changes.
+ * clearly largest one; a refused photo says why), delete a person (confirmed); a viewer sees only the list. Refreshes
+ * when the gallery changes.
  */
 export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
   const [people, setPeople] = useState<PersonView[] | null>(null);
@@ -51,6 +53,7 @@ export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
   const [results, setResults] = useState<ReadonlyMap<string, PhotoResult[]>>(new Map());
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const toast = useToast();
+  const canOperate = useCanOperate();
 
   const reload = useCallback(async () => {
     try {
@@ -148,25 +151,27 @@ export function PeopleView({ gallery }: { gallery: GalleryState | null }) {
           </span>
         )}
       </header>
-      <form class="card people-create" onSubmit={(event) => void create(event)}>
-        <label class="field">
-          Name
-          <input
-            type="text"
-            value={name}
-            maxLength={200}
-            required
-            autoComplete="off"
-            placeholder="e.g. Ada Lovelace"
-            onInput={(event) => setName(event.currentTarget.value)}
-            data-testid="person-name"
-          />
-        </label>
-        <button type="submit" class="primary" disabled={creating || name.trim() === ""} data-testid="person-create">
-          Add person
-        </button>
-        <p class="muted people-hint">Then add photos: each must show this person's face, alone (JPEG, PNG or WebP).</p>
-      </form>
+      {canOperate && (
+        <form class="card people-create" onSubmit={(event) => void create(event)}>
+          <label class="field">
+            Name
+            <input
+              type="text"
+              value={name}
+              maxLength={200}
+              required
+              autoComplete="off"
+              placeholder="e.g. Ada Lovelace"
+              onInput={(event) => setName(event.currentTarget.value)}
+              data-testid="person-name"
+            />
+          </label>
+          <button type="submit" class="primary" disabled={creating || name.trim() === ""} data-testid="person-create">
+            Add person
+          </button>
+          <p class="muted people-hint">Then add photos: each must show this person's face, alone (JPEG, PNG or WebP).</p>
+        </form>
+      )}
       {loadError && (
         <p class="banner banner-warning" role="status" data-testid="people-error">
           People unavailable: {loadError}

@@ -1,4 +1,5 @@
 import type { PersonView } from "../../../protocol/api-people.js";
+import { useCanOperate } from "../session/role.js";
 
 /** The outcome of one uploaded photo, as shown under the person. */
 export interface PhotoResult {
@@ -9,7 +10,7 @@ export interface PhotoResult {
   text: string;
 }
 
-/** One enrolled person: name, photo count, "Add photos…" (file input), Delete, Forget, the last uploads' outcomes. */
+/** One enrolled person: name, photo count, "Add photos…" (file input), Delete and Forget (operators), the last uploads' outcomes. */
 export function PersonRow({
   person,
   results,
@@ -27,6 +28,7 @@ export function PersonRow({
   onForget(): void;
 }) {
   const { name } = person;
+  const canOperate = useCanOperate();
   return (
     <li class="card person" data-testid={`person-${name}`} data-photos={person.photos}>
       <div class="person-main">
@@ -36,30 +38,32 @@ export function PersonRow({
           {!person.published && " · not sent to the agents until its first photo"}
         </span>
       </div>
-      <div class="person-actions">
-        <label class={`button file-button ${busy ? "disabled" : ""}`}>
-          Add photos…
-          <input
-            type="file"
-            accept="image/jpeg,image/png,image/webp"
-            multiple
-            disabled={busy}
-            class="visually-hidden"
-            data-testid={`photo-input-${name}`}
-            onChange={(event) => {
-              const files = [...(event.currentTarget.files ?? [])];
-              event.currentTarget.value = "";
-              if (files.length > 0) onPhotos(files);
-            }}
-          />
-        </label>
-        <button type="button" onClick={onDelete} disabled={busy} data-testid={`delete-person-${name}`}>
-          Delete
-        </button>
-        <button type="button" class="danger" onClick={onForget} disabled={busy} data-testid={`forget-person-${name}`}>
-          Forget…
-        </button>
-      </div>
+      {canOperate && (
+        <div class="person-actions">
+          <label class={`button file-button ${busy ? "disabled" : ""}`}>
+            Add photos…
+            <input
+              type="file"
+              accept="image/jpeg,image/png,image/webp"
+              multiple
+              disabled={busy}
+              class="visually-hidden"
+              data-testid={`photo-input-${name}`}
+              onChange={(event) => {
+                const files = [...(event.currentTarget.files ?? [])];
+                event.currentTarget.value = "";
+                if (files.length > 0) onPhotos(files);
+              }}
+            />
+          </label>
+          <button type="button" onClick={onDelete} disabled={busy} data-testid={`delete-person-${name}`}>
+            Delete
+          </button>
+          <button type="button" class="danger" onClick={onForget} disabled={busy} data-testid={`forget-person-${name}`}>
+            Forget…
+          </button>
+        </div>
+      )}
       {results.length > 0 && (
         <ul class="plain photo-results" aria-live="polite">
           {results.map((result, index) => (

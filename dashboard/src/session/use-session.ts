@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { logout } from "../api/endpoints.js";
-import { HttpError, onUnauthorized, request } from "../api/http.js";
+import type { ApiRoleName } from "../../../protocol/api.js";
+import { fetchSession, logout } from "../api/endpoints.js";
+import { HttpError, onUnauthorized } from "../api/http.js";
 
 /** checking: asking the coordinator whether the session cookie is still good. */
 export type SessionState = "checking" | "unreachable" | "logged-out" | "logged-in";
@@ -8,11 +9,12 @@ export type SessionState = "checking" | "unreachable" | "logged-out" | "logged-i
 const RETRY_MS = 3000;
 
 /**
- * Whether the browser holds a valid session cookie (HttpOnly, so the page cannot read it: it asks the
- * API). Any 401 from any request logs the page out.
+ * Whether the browser holds a valid session cookie (HttpOnly, so the page cannot read it: it asks
+ * GET /api/session, which also answers the session's role). Any 401 from any request logs the page out.
  */
 export function useSession() {
   const [state, setState] = useState<SessionState>("checking");
+  const [role, setRole] = useState<ApiRoleName>("viewer");
 
   useEffect(() => onUnauthorized(() => setState("logged-out")), []);
 
@@ -22,8 +24,12 @@ export function useSession() {
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const probe = () => {
-      request("GET", "/api/plan", undefined, { quiet401: true })
-        .then(() => !cancelled && setState("logged-in"))
+      fetchSession()
+        .then((session) => {
+          if (cancelled) return;
+          setRole(session.role);
+          setState("logged-in");
+        })
         .catch((error: unknown) => {
           if (cancelled) return;
           if (error instanceof HttpError && error.status === 401) setState("logged-out");
@@ -40,7 +46,10 @@ export function useSession() {
     };
   }, [needsProbe]);
 
-  const loggedIn = useCallback(() => setState("logged-in"), []);
+  const loggedIn = useCallback((loggedInRole: ApiRoleName) => {
+    setRole(loggedInRole);
+    setState("logged-in");
+  }, []);
   const logOut = useCallback(async () => {
     try {
       await logout();
@@ -50,5 +59,5 @@ export function useSession() {
     setState("logged-out");
   }, []);
 
-  return { state, loggedIn, logOut };
+  return { state, role, loggedIn, logOut };
 }

@@ -1,9 +1,10 @@
+import { useCanOperate } from "../session/role.js";
 import type { StreamStatus } from "../stream/stream-client.js";
 import { TABS, type TabId } from "./tabs.js";
 
 const STATUS_TEXT: Record<StreamStatus, string> = { open: "Live", connecting: "Connecting…", down: "Disconnected" };
 
-/** Name, view tabs, stream state and the logout button. */
+/** Name, view tabs, stream state, "viewer: read only" for a viewer's session, and the logout button. */
 export function TopBar({
   tab,
   status,
@@ -16,6 +17,7 @@ export function TopBar({
   alerts?: number;
   onLogout(): void;
 }) {
+  const canOperate = useCanOperate();
   return (
     <header class="top-bar">
       <div class="brand">facefleet</div>
@@ -39,6 +41,15 @@ export function TopBar({
         ))}
       </nav>
       <div class="top-bar-end">
+        {!canOperate && (
+          <span
+            class="badge read-only"
+            data-testid="read-only"
+            title="This session is a viewer's: moves, drains, enrollments, corrections and alert settings need an operator."
+          >
+            viewer: read only
+          </span>
+        )}
         <span class={`stream-state stream-${status}`} data-testid="stream-state" title="Live updates from the coordinator">
           <span class="dot" aria-hidden="true" />
           {STATUS_TEXT[status]}
