@@ -50,6 +50,20 @@ async function probeVideo(url: string, extra: string[] = []): Promise<ProbedStre
   }
 }
 
+/** Waits until ffprobe reads a video stream from `url`; that stream. */
+async function waitForVideo(what: string, url: string, extra: string[], timeoutMs: number): Promise<ProbedStream | undefined> {
+  let stream: ProbedStream | undefined;
+  await waitForAsync(
+    what,
+    async () => {
+      stream = await probeVideo(url, extra);
+      return stream !== undefined;
+    },
+    timeoutMs,
+  );
+  return stream;
+}
+
 /** The ffmpeg processes a process started that publish to `target` (their pids). */
 function ffmpegChildren(parentPid: number, target: string): number[] {
   const ps = spawnSync("ps", ["-o", "pid=,args=", "--ppid", String(parentPid)], { encoding: "utf8" });
@@ -117,12 +131,7 @@ test("coordinator restream: a camera's annotated frames as RTMP and HLS, ffmpeg 
   await waitForAsync("the agent online", async () => (await api.agents()).some((a) => a.id === "one" && a.online), 60_000);
 
   // No dashboard watches "door": the coordinator's own viewer is what makes the agent annotate it.
-  let rtmpStream: ProbedStream | undefined;
-  await waitForAsync(
-    "ffprobe reads the RTMP stream",
-    async () => (rtmpStream = await probeVideo(target, ["-rtmp_live", "live"])) !== undefined,
-    120_000,
-  );
+  const rtmpStream = await waitForVideo("ffprobe reads the RTMP stream", target, ["-rtmp_live", "live"], 120_000);
   assert.equal(rtmpStream?.codec_name, "h264");
   assert.equal(rtmpStream?.width, labels.width, "the annotated frame's width");
   assert.equal(rtmpStream?.height, labels.height);
@@ -132,12 +141,7 @@ test("coordinator restream: a camera's annotated frames as RTMP and HLS, ffmpeg 
   await latest.body?.cancel();
 
   // The same stream as HLS, from nginx-rtmp's `hls on`.
-  let hlsStream: ProbedStream | undefined;
-  await waitForAsync(
-    "ffprobe reads the HLS playlist",
-    async () => (hlsStream = await probeVideo(rtmp.hlsUrl("stream-door"))) !== undefined,
-    60_000,
-  );
+  const hlsStream = await waitForVideo("ffprobe reads the HLS playlist", rtmp.hlsUrl("stream-door"), [], 60_000);
   assert.equal(hlsStream?.codec_name, "h264");
   assert.equal(hlsStream?.width, labels.width);
   assert.equal(hlsStream?.height, labels.height);
