@@ -157,15 +157,32 @@ test("coordinator restream: a camera's annotated frames as RTMP and HLS, ffmpeg 
   coordinator = await startCoordinator("coordinator-again");
   await waitForAsync(
     "the restarted coordinator publishes",
-    () =>
-      coordinator.find(/restream door: first annotated frame/) !== undefined && probeVideo(target, ["-rtmp_live", "live"]) !== undefined,
+    async () =>
+      coordinator.find(/restream door: first annotated frame/) !== undefined &&
+      (await probeVideo(target, ["-rtmp_live", "live"])) !== undefined,
     120_000,
   );
-  const [ffmpeg] = ffmpegChildren(coordinator.child.pid as number, target);
-  assert.ok(ffmpeg !== undefined && alive(ffmpeg), "the restarted coordinator runs ffmpeg");
+  // The publisher is the restarted coordinator's own ffmpeg (its child; looked for a while, ps is a snapshot).
+  let ffmpeg: number | undefined;
+  await waitForAsync(
+    "the restarted coordinator runs ffmpeg",
+    () => {
+      [ffmpeg] = ffmpegChildren(coordinator.child.pid as number, target);
+      return ffmpeg !== undefined && alive(ffmpeg);
+    },
+    20_000,
+  ).catch((error: Error) => {
+    const ps = spawnSync("ps", ["-eo", "pid,ppid,args"], { encoding: "utf8" }).stdout;
+    throw new Error(
+      `${error.message}; coordinator ${coordinator.child.pid}; ffmpeg processes:\n${ps
+        .split("\n")
+        .filter((l) => l.includes("ffmpeg"))
+        .join("\n")}`,
+    );
+  });
   coordinator.child.kill("SIGTERM");
   assert.equal(await coordinator.exited, 0, "SIGTERM stops the coordinator with exit 0");
-  assert.equal(alive(ffmpeg), false, "no ffmpeg left after the coordinator stopped");
+  assert.equal(alive(ffmpeg as number), false, "no ffmpeg left after the coordinator stopped");
   passed = true;
 });
 
