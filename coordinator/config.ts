@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { streamTargetPattern } from "../media/stream-target.js";
+import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { embeddedBrokerConfigSchema } from "./mqtt/broker-config.js";
@@ -28,6 +30,16 @@ const externalBrokerSchema = z.strictObject({
 const embeddedBrokerSchema = embeddedBrokerConfigSchema.extend({
   /** Where the generated credentials and the retained messages live; default: the coordinator's stateDir. */
   stateDir: z.string().min(1).optional(),
+});
+
+/** One camera the coordinator re-streams (coordinator/features/restream.ts). */
+const restreamSchema = z.strictObject({
+  camera: frameHeadersSchema.shape.camera.describe("The camera whose annotated frames are re-streamed."),
+  to: z
+    .string()
+    .regex(streamTargetPattern, "must be an rtmp:// or rtsp:// URL with a host and a path (rtmp://host/live/stream-<camera>)")
+    .describe("rtmp://host/app/key (an RTMP server, e.g. nginx-rtmp) or rtsp://host/path (an RTSP server that accepts a publisher)."),
+  fps: z.number().min(0.5).max(60).default(5).describe("Frames per second of the stream (the newest frame is repeated between frames)."),
 });
 
 export const coordinatorConfigSchema = z.strictObject({
@@ -142,6 +154,22 @@ export const coordinatorConfigSchema = z.strictObject({
    * latest one lease after the last refresh (a coordinator that died).
    */
   liveView: z.strictObject({ leaseMs: z.number().int().min(1000).max(600_000).default(15_000) }).prefault({}),
+  /**
+   * Cameras re-streamed by the coordinator itself (coordinator/features/restream.ts): each camera is watched as a
+   * live viewer would (so the agents annotate it) and its annotated frames are published as H.264 through ffmpeg,
+   * as `facefleet restream` does. Each `to` at most once.
+   */
+  restream: z
+    .array(restreamSchema)
+    .default([])
+    .superRefine((entries, context) => {
+      const seen = new Set<string>();
+      entries.forEach((entry, index) => {
+        if (seen.has(entry.to)) context.addIssue({ code: "custom", path: [index, "to"], message: "published to twice" });
+        seen.add(entry.to);
+      });
+    })
+    .describe("Cameras whose annotated frames the coordinator publishes as RTMP/RTSP: [{camera, to, fps}]."),
   /** Home Assistant MQTT discovery: a "last person seen" sensor per camera. */
   homeAssistant: z
     .strictObject({ enabled: z.boolean().default(false), discoveryPrefix: z.string().min(1).default("homeassistant") })

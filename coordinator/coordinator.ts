@@ -2,7 +2,7 @@
  * `facefleet coordinator`: composes the coordinator's features (coordinator/features/, one file each) over its
  * bus. The MQTT broker (embedded, or an external one by URL), the registry of agents (MQTT status + health),
  * per-partition load (Kafka offsets), the planner loop that publishes the plan (compacted facefleet.plan, then
- * retained `facefleet/plan`), recognition events, corrections and alerts, faces over time (find a face, clusters of unknown faces), people, the live view, metrics for
+ * retained `facefleet/plan`), recognition events, corrections and alerts, faces over time (find a face, clusters of unknown faces), people, the live view and the cameras re-streamed to RTMP/RTSP (config `restream`), metrics for
  * Prometheus (GET /metrics), and the REST + WebSocket API with the dashboard. The coordinator is not in the data
  * path: when it is down, agents keep the last plan.
  */
@@ -34,6 +34,7 @@ import { PeopleFeature } from "./features/people.js";
 import { PlanningFeature } from "./features/planning.js";
 import { PrivacyFeature } from "./features/privacy.js";
 import { RecognitionEventsFeature } from "./features/recognition-events.js";
+import { RestreamFeature } from "./features/restream.js";
 import { FleetState } from "./fleet-state.js";
 import { assertTopics } from "./kafka-topics-check.js";
 import { resolveApiToken } from "./state/api-token.js";
@@ -130,6 +131,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Start
       faces,
       new RecognitionEventsFeature(kafka),
       liveView,
+      new RestreamFeature(liveView), // after the live view: it watches through it and reads its frames
       people,
       privacy,
       api,

@@ -5,11 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { FacefleetError } from "../../core/errors.js";
+import { ffmpegPath } from "../../media/ffmpeg-path.js";
 import type { CapturedFrame } from "./frame.js";
 import { jpegSize } from "./frame-size.js";
 import { JpegSplitter } from "./jpeg-stream.js";
 
-export const ffmpegPath = () => process.env.FACEFLEET_FFMPEG || "ffmpeg";
+export { ffmpegPath };
 
 /** Output side shared by every ffmpeg source: frame rate filter, MJPEG quality, pipe. */
 export function jpegPipeOutput(fps: number | undefined, quality = 5): string[] {

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { UsageError } from "../../core/errors.js";
+import { StreamPublisher } from "../../media/stream-publisher.js";
+import { streamProtocolOf } from "../../media/stream-target.js";
 import type { Command } from "../main.js";
 import { parseNumberOption, parseOptions, requireString } from "../parse-options.js";
 import { LiveFrames } from "../restream/live-frames.js";
-import { StreamPublisher } from "../restream/stream-publisher.js";
 
 const help = `usage: facefleet restream --camera ID --to URL [options]
 
@@ -11,7 +12,7 @@ Re-streams a camera's annotated frames (boxes and names, as the dashboard's Live
 H.264 stream that VLC and ffplay open: RTMP to an RTMP server (rtmp://host/live/stream-<camera>), or RTSP to
 a server that accepts a publisher. It watches the camera through the coordinator's API, so the agents annotate
 it while the re-stream runs; it reconnects to the coordinator and to the server when either goes away, and
-runs until Ctrl-C.
+runs until Ctrl-C. The coordinator can do the same by itself: \`restream\` in its config (coordinator/README.md).
 
   --camera ID          the camera to re-stream
   --to URL             rtmp://… or rtsp://… to publish to
@@ -58,6 +59,7 @@ export const restreamCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const camera = requireString(values, "camera");
     const target = requireString(values, "to");
+    if (!streamProtocolOf(target)) throw new UsageError(`--to must be an rtmp:// or rtsp:// URL, got '${target}'`);
     const coordinator = values.coordinator.replace(/\/+$/, "");
     if (!/^https?:\/\/[^/]+$/.test(coordinator))
       throw new UsageError(`--coordinator must be http://host:port, got '${values.coordinator}'`);

@@ -14,6 +14,7 @@ import { cameraRoutes } from "../api/routes-cameras.js";
 import type { LiveViewer } from "../control.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { AnnotatedFeed } from "../media/annotated-feed.js";
+import type { CameraMedia } from "../media/camera-media.js";
 import { LiveViewers, type WatchedCameras } from "../media/live-viewers.js";
 import type { MqttLinkFeature } from "./mqtt-link.js";
 
@@ -56,9 +57,14 @@ export class LiveViewFeature implements Feature {
     return this.viewers.join();
   }
 
-  routes(): ApiRoute[] {
+  /** The newest annotated frame of each camera (what GET /api/cameras/:camera/latest.jpg serves). */
+  media(): CameraMedia {
     if (!this.feed) throw new Error("live-view: not started");
-    return cameraRoutes(this.feed);
+    return this.feed;
+  }
+
+  routes(): ApiRoute[] {
+    return cameraRoutes(this.media());
   }
 
   async stop(): Promise<void> {

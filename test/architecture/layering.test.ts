@@ -12,6 +12,7 @@ import { repoRoot } from "../../testing/paths.js";
 export const layers: Record<string, number> = {
   core: 0,
   models: 1,
+  media: 1,
   recognition: 2,
   protocol: 3,
   kafka: 4,

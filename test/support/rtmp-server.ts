@@ -1,4 +1,8 @@
-/** Debian's nginx with libnginx-mod-rtmp as a real RTMP server for a test: `live` application on 127.0.0.1:PORT. */
+/**
+ * Debian's nginx with libnginx-mod-rtmp as a real RTMP server for a test: `live` application on 127.0.0.1:PORT.
+ * With `hlsPort`, the same streams are also HLS (nginx-rtmp's `hls on`: 1 s fragments written to a folder that
+ * nginx's http module serves at http://127.0.0.1:HLS_PORT/hls/<key>.m3u8).
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -7,11 +11,19 @@ import path from "node:path";
 
 export const RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
-export type RtmpServer = { url: (key: string) => string; stop(): Promise<void> };
+export type RtmpServer = {
+  url: (key: string) => string;
+  /** The stream's HLS playlist; only with `hlsPort`. */
+  hlsUrl: (key: string) => string;
+  stop(): Promise<void>;
+};
 
-export async function startRtmpServer(port: number): Promise<RtmpServer> {
+export async function startRtmpServer(port: number, options: { hlsPort?: number } = {}): Promise<RtmpServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "facefleet-rtmp-"));
   const conf = path.join(dir, "nginx.conf");
+  const hlsDir = path.join(dir, "hls");
+  const { hlsPort } = options;
+  const hls = hlsPort === undefined ? "" : ` hls on; hls_path ${hlsDir}; hls_fragment 1s; hls_playlist_length 6s;`;
   writeFileSync(
     conf,
     [
@@ -21,7 +33,13 @@ export async function startRtmpServer(port: number): Promise<RtmpServer> {
       `pid ${path.join(dir, "nginx.pid")};`,
       "error_log stderr warn;",
       "events { worker_connections 64; }",
-      `rtmp { access_log off; server { listen 127.0.0.1:${port}; application live { live on; record off; } } }`,
+      `rtmp { access_log off; server { listen 127.0.0.1:${port}; application live { live on; record off;${hls} } } }`,
+      ...(hlsPort === undefined
+        ? []
+        : [
+            "http { access_log off; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }",
+            `  server { listen 127.0.0.1:${hlsPort}; location /hls/ { alias ${hlsDir}/; add_header Cache-Control no-cache; } } }`,
+          ]),
       "",
     ].join("\n"),
   );
@@ -49,6 +67,10 @@ export async function startRtmpServer(port: number): Promise<RtmpServer> {
   }
   return {
     url: (key) => `rtmp://127.0.0.1:${port}/live/${key}`,
+    hlsUrl: (key) => {
+      if (hlsPort === undefined) throw new Error("this RTMP server was started without hlsPort");
+      return `http://127.0.0.1:${hlsPort}/hls/${key}.m3u8`;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;

@@ -2,11 +2,14 @@
  * Publishes JPEG pictures as a live H.264 stream through ffmpeg: RTMP (`rtmp://host/app/key`, FLV) or RTSP
  * (`rtsp://host/path`, to a server that accepts a publisher). `frame()` is asked for a picture at a steady `fps`
  * (the newest one is repeated while none newer has come, so players see a constant rate). When ffmpeg exits
- * (the server went away) it is started again after a backoff, 1 s doubling to 30 s.
+ * (the server went away) it is started again after a backoff, 1 s doubling to 30 s. ffmpeg reads the pictures
+ * on its stdin, so it ends by itself when the process that feeds it dies (no orphan encoder). Used by
+ * `facefleet restream` (cli/commands/restream.ts) and the coordinator's `restream` feature.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { ffmpegPath } from "../../agent/capture/ffmpeg-frames.js";
-import { UsageError } from "../../core/errors.js";
+import { UsageError } from "../core/errors.js";
+import { ffmpegPath } from "./ffmpeg-path.js";
+import { streamProtocolOf } from "./stream-target.js";
 
 export type StreamPublisherOptions = {
   target: string;
@@ -31,9 +34,10 @@ export function outputArgs(target: string, fps: number): string[] {
   ];
   // Odd sizes cannot be yuv420p: round down to even.
   const even = ["-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"];
-  if (/^rtmps?:\/\//i.test(target)) return [...even, ...encode, "-f", "flv", target];
-  if (/^rtsp:\/\//i.test(target)) return [...even, ...encode, "-f", "rtsp", "-rtsp_transport", "tcp", target];
-  throw new UsageError(`--to must be an rtmp:// or rtsp:// URL, got '${target}'`);
+  const protocol = streamProtocolOf(target);
+  if (protocol === "rtmp") return [...even, ...encode, "-f", "flv", target];
+  if (protocol === "rtsp") return [...even, ...encode, "-f", "rtsp", "-rtsp_transport", "tcp", target];
+  throw new UsageError(`cannot publish to '${target}': not an rtmp:// or rtsp:// URL with a host and a path`);
 }
 
 export class StreamPublisher {
