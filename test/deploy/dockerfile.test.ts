@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { repoRoot } from "./repo-root.js";
@@ -86,4 +86,32 @@ test("hadolint finds nothing in the rendered Dockerfiles", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the build stage copies every source folder the device's code imports (it compiles only what it copied)", () => {
+  const copied = new Set(
+    instructions(template)
+      .filter((l) => /^COPY /i.test(l) && !/--from=/.test(l))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1))
+      .filter((source) => !source.startsWith("--"))
+      .map((source) => source.replace(/^\.\//, "").split("/")[0] as string),
+  );
+  const missing = new Map<string, string>();
+  for (const folder of copied) {
+    const root = join(repoRoot, folder);
+    if (!existsSync(root) || !statSync(root).isDirectory()) continue;
+    for (const file of readdirSync(root, { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
+      const path = join(root, file);
+      for (const [, spec] of readFileSync(path, "utf8").matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
+        const target = relative(repoRoot, resolve(dirname(path), spec as string)).split(sep)[0] as string;
+        if (!copied.has(target) && !missing.has(target)) missing.set(target, relative(repoRoot, path));
+      }
+    }
+  }
+  assert.deepEqual(
+    [...missing].map(([folder, by]) => `${folder} (imported by ${by})`),
+    [],
+    "folders the image's code imports but the Dockerfile does not COPY",
+  );
 });
