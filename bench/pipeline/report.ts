@@ -156,7 +156,7 @@ export function renderReport(results: PipelineResults, stem = "pipeline"): strin
     "Latency = the Kafka timestamp of a frame's detection record (set by the agent's producer) − the frame's capture time (its `capture-time` header, the moment the camera sent it), over the frames captured in the measured window that got a detection. " +
       "Detected fps = detection records produced in the window per second. Stale = frames the agents skipped because they were older than `worker.maxFrameAgeMs` (5000 ms, the default) when their turn came (warm-up and drain included); they have no detection and no latency. " +
       "CPU = user+system seconds / wall seconds over the measured window, per process, in % of one core; peak RSS = VmHWM. " +
-      `The machine is shared: before each configuration the benchmark waits (up to 90 s) for 3 quiet seconds, and measures a configuration again (up to 3 attempts) when programs other than its own took more than ${results.otherCpuLimitPercent}% of a core during the window.`,
+      `The machine is shared: before each configuration the benchmark waits (up to ${results.quietWaitS ?? 90} s) for 3 quiet seconds, and measures a configuration again (up to ${results.attemptsAllowed ?? 3} attempts) when programs other than its own took more than ${results.otherCpuLimitPercent}% of a core during the window.`,
   );
   lines.push("");
   lines.push(goalSentence(results));

@@ -6,7 +6,8 @@
  *
  *   npm run build && node dist/bench/pipeline/run.js
  *       [--agents 1,2] [--cameras 1,2,4,8] [--frames-in-flight 1,2] [--precision fp32|int8|auto]
- *       [--fps 10] [--warmup-s 3] [--measure-s 20] [--broker-port 19892] [--out bench/results] [--stem pipeline]
+ *       [--fps 10] [--warmup-s 3] [--measure-s 20] [--broker-port 19892] [--attempts 3] [--quiet-wait-s 90]
+ *       [--out bench/results] [--stem pipeline]
  *   node dist/bench/pipeline/run.js --report-only      # pipeline.md and the chart again from pipeline.json
  *
  * One run: its own broker (kafka/local-broker.ts, private ports, temp data dir), the topics (8 frame
@@ -65,6 +66,8 @@ const { values: opts } = parseArgs({
     "warmup-s": { type: "string", default: "3" },
     "measure-s": { type: "string", default: "20" },
     "broker-port": { type: "string", default: "19892" },
+    attempts: { type: "string", default: "3" },
+    "quiet-wait-s": { type: "string", default: "90" },
     out: { type: "string", default: "bench/results" },
     stem: { type: "string", default: "pipeline" },
     "report-only": { type: "boolean", default: false },
@@ -84,6 +87,10 @@ const outDir = opts.out;
 const stem = opts.stem;
 /** The broker's port; the controller listens on the next one. */
 const BROKER_PORT = Number(opts["broker-port"]);
+/** Attempts per configuration: another is made while other programs took more than OTHER_CPU_LIMIT during the window. */
+const maxAttempts = Number(opts.attempts);
+/** How long to wait for a quiet machine before each configuration. */
+const quietWaitMs = Number(opts["quiet-wait-s"]) * 1000;
 /** worker.framesInFlight values measured for every agents × cameras pair; 1 is the baseline. */
 const inFlightValues = [...new Set(list(opts["frames-in-flight"]))] as FramesInFlight[];
 /** recognition.precision for the agents; undefined: the agent's default (auto). */
@@ -750,12 +757,12 @@ async function measureAll(): Promise<PipelineResults> {
       for (const c of cameraCounts) {
         // The in-flight values of one agents × cameras pair one after the other (interleaved), so they see the same machine.
         for (const f of inFlightValues) {
-          // Measured again (at most twice more) when other programs took CPU during the window.
+          // Measured again (at most maxAttempts in all) when other programs took CPU during the window.
           for (let attempt = 1; ; attempt++) {
-            const quiet = await waitQuiet(90_000);
-            if (!quiet.quiet) log(`the machine was not quiet within 90 s (other programs running); measuring anyway`);
+            const quiet = await waitQuiet(quietWaitMs);
+            if (!quiet.quiet) log(`the machine was not quiet within ${quietWaitMs / 1000} s (other programs running); measuring anyway`);
             const r = { ...(await runConfiguration(env, a, c, f, attempt)), attempt, quietWaitMs: quiet.waitedMs };
-            if (r.otherCpuPercent <= OTHER_CPU_LIMIT || attempt >= 3) {
+            if (r.otherCpuPercent <= OTHER_CPU_LIMIT || attempt >= maxAttempts) {
               runs.push(r);
               break;
             }
@@ -791,6 +798,8 @@ async function measureAll(): Promise<PipelineResults> {
       },
       goal: { cameras: 4, fps: 10, p95Ms: 150 },
       otherCpuLimitPercent: OTHER_CPU_LIMIT,
+      attemptsAllowed: maxAttempts,
+      quietWaitS: quietWaitMs / 1000,
       runs,
       discarded,
     };
@@ -823,6 +832,8 @@ function badOptions(): string[] {
   if (!(fps > 0)) bad.push("--fps: > 0");
   if (!(measureMs > 0)) bad.push("--measure-s: > 0");
   if (!(warmupMs >= 0)) bad.push("--warmup-s: ≥ 0");
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) bad.push("--attempts: an integer ≥ 1");
+  if (!(quietWaitMs >= 0)) bad.push("--quiet-wait-s: ≥ 0");
   if (!Number.isInteger(BROKER_PORT) || BROKER_PORT < 1024 || BROKER_PORT > 65534) bad.push("--broker-port: an integer 1024-65534");
   if (!/^[A-Za-z0-9._-]+$/.test(stem)) bad.push("--stem: a file name without a folder (letters, digits, . _ -)");
   return bad;

@@ -103,6 +103,9 @@ export type PipelineResults = {
   settings: Record<string, string | number>;
   goal: { cameras: number; fps: number; p95Ms: number };
   otherCpuLimitPercent: number;
+  /** --attempts and --quiet-wait-s of the run (absent in older files: 3 and 90). */
+  attemptsAllowed?: number;
+  quietWaitS?: number;
   runs: RunResult[];
   /** Attempts measured again because other programs took more than otherCpuLimitPercent of CPU. */
   discarded: RunResult[];
