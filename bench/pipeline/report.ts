@@ -159,6 +159,10 @@ export function renderReport(results: PipelineResults, stem = "pipeline"): strin
       `The machine is shared: before each configuration the benchmark waits (up to ${results.quietWaitS ?? 90} s) for 3 quiet seconds, and measures a configuration again (up to ${results.attemptsAllowed ?? 3} attempts) when programs other than its own took more than ${results.otherCpuLimitPercent}% of a core during the window.`,
   );
   lines.push("");
+  if (results.note) {
+    lines.push(`Note: ${results.note}`);
+    lines.push("");
+  }
   lines.push(goalSentence(results));
   lines.push("");
   lines.push(
@@ -259,6 +263,8 @@ export function renderSvg(results: PipelineResults): string {
     yLabel: "latency, ms",
     xTicks: cameraTicks,
     xScale: "log2",
+    width: 820,
+    legendWidth: 230, // "2 agents, 2 in flight, p95"
     yScale: "log",
     series,
     references: [

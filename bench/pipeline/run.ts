@@ -7,7 +7,7 @@
  *   npm run build && node dist/bench/pipeline/run.js
  *       [--agents 1,2] [--cameras 1,2,4,8] [--frames-in-flight 1,2] [--precision fp32|int8|auto]
  *       [--fps 10] [--warmup-s 3] [--measure-s 20] [--broker-port 19892] [--attempts 3] [--quiet-wait-s 90]
- *       [--out bench/results] [--stem pipeline]
+ *       [--out bench/results] [--stem pipeline] [--note "how the machine was when the run began"]
  *   node dist/bench/pipeline/run.js --report-only      # pipeline.md and the chart again from pipeline.json
  *
  * One run: its own broker (kafka/local-broker.ts, private ports, temp data dir), the topics (8 frame
@@ -70,6 +70,7 @@ const { values: opts } = parseArgs({
     "quiet-wait-s": { type: "string", default: "90" },
     out: { type: "string", default: "bench/results" },
     stem: { type: "string", default: "pipeline" },
+    note: { type: "string" },
     "report-only": { type: "boolean", default: false },
   },
 });
@@ -797,6 +798,7 @@ async function measureAll(): Promise<PipelineResults> {
         latency: "Kafka timestamp of the detection record (agent producer's create time) - frame capture-time header (= send time)",
       },
       goal: { cameras: 4, fps: 10, p95Ms: 150 },
+      ...(opts.note ? { note: opts.note } : {}),
       otherCpuLimitPercent: OTHER_CPU_LIMIT,
       attemptsAllowed: maxAttempts,
       quietWaitS: quietWaitMs / 1000,

@@ -102,6 +102,8 @@ export type PipelineResults = {
   durationS: number;
   settings: Record<string, string | number>;
   goal: { cameras: number; fps: number; p95Ms: number };
+  /** --note: a sentence on the run's conditions (e.g. the machine was busy when it began), shown under the heading. */
+  note?: string;
   otherCpuLimitPercent: number;
   /** --attempts and --quiet-wait-s of the run (absent in older files: 3 and 90). */
   attemptsAllowed?: number;
