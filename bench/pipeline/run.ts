@@ -1,16 +1,21 @@
 /**
  * End-to-end latency and throughput of the Kafka data path: camera frames → facefleet.frames →
  * `facefleet agent` processes (inference role) → facefleet.detections, for 1, 2, 4, 8 cameras at
- * 10 fps each with 1 and 2 agent processes, on this machine (the way Eye of Sauron charts latency
- * against consumers).
+ * 10 fps each with 1 and 2 agent processes, each with one and two frames in flight
+ * (worker.framesInFlight), on this machine (the way Eye of Sauron charts latency against consumers).
  *
  *   npm run build && node dist/bench/pipeline/run.js
- *       [--agents 1,2] [--cameras 1,2,4,8] [--fps 10] [--warmup-s 3] [--measure-s 20] [--out bench/results]
+ *       [--agents 1,2] [--cameras 1,2,4,8] [--frames-in-flight 1,2] [--precision fp32|int8|auto]
+ *       [--fps 10] [--warmup-s 3] [--measure-s 20] [--broker-port 19892] [--attempts 3] [--quiet-wait-s 90]
+ *       [--out bench/results] [--stem pipeline] [--note "how the machine was when the run began"]
  *   node dist/bench/pipeline/run.js --report-only      # pipeline.md and the chart again from pipeline.json
  *
  * One run: its own broker (kafka/local-broker.ts, private ports, temp data dir), the topics (8 frame
  * partitions), a gallery of the clip's two people (`facefleet enroll` + `facefleet gallery push`);
- * then per configuration: N `facefleet agent` processes with default settings (threads 1), wait until
+ * then per configuration (agents × cameras × frames in flight, the in-flight values of one agents ×
+ * cameras pair measured one after the other, so they see the same machine): N `facefleet agent`
+ * processes with default settings (threads 1, worker.framesInFlight as the configuration says,
+ * recognition.precision from --precision; without it the agent's default), wait until
  * the group is stable and every agent owns partitions, C cameras sending the frames of
  * short_hamilton_clip.mp4 (JPEG 640x360) at 10 fps each (key = camera, frame headers, capture-time
  * = send time), a warm-up that is not counted, the measured window, a drain (committed offsets reach
@@ -18,8 +23,8 @@
  *
  * Latency of a frame = Kafka timestamp of its detection record (set by the agent's producer when the
  * detection is sent) − its capture time; "received" = when this process's consumer got the record
- * − capture time. Both clocks are this machine's. Writes pipeline.json, pipeline.md and
- * pipeline-latency.svg (atomically).
+ * − capture time. Both clocks are this machine's. Writes <stem>.json, <stem>.md and
+ * <stem>-latency.svg (atomically; stem "pipeline" unless --stem says otherwise).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,18 +38,18 @@ import { writeFileAtomic } from "../../core/atomic-write.js";
 import { nearestRank } from "../../core/stats.js";
 import { kafkaDown, kafkaUp } from "../../kafka/local/local-broker.js";
 import { ensureTopics, topicSpecs } from "../../kafka/topics-ensure.js";
+import { precisionSchema } from "../../models/execution-provider.js";
 import { encodeFrameHeaders } from "../../protocol/frame-headers.js";
 import { topics } from "../../protocol/topics.js";
 import { machineDescription } from "../support/machine.js";
 import { examplesDir, sharedDir } from "../support/shared-data.js";
 import { cpuPercent, cpuSample, memory } from "./proc-stats.js";
 import { renderReport, renderSvg } from "./report.js";
-import type { AgentResult, PipelineResults, ProcessResult, RunResult } from "./types.js";
+import type { AgentResult, FramesInFlight, PipelineResults, ProcessResult, RunResult } from "./types.js";
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 const execFileAsync = promisify(execFile);
 
-const BROKER_PORT = 19892;
 const FRAME_PARTITIONS = 8;
 const GROUP_ID = "facefleet-inference";
 const PEOPLE = ["lin-manuel-miranda.png", "alex-lacamoire.png"];
@@ -55,10 +60,17 @@ const { values: opts } = parseArgs({
   options: {
     agents: { type: "string", default: "1,2" },
     cameras: { type: "string", default: "1,2,4,8" },
+    "frames-in-flight": { type: "string", default: "1,2" },
+    precision: { type: "string" },
     fps: { type: "string", default: "10" },
     "warmup-s": { type: "string", default: "3" },
     "measure-s": { type: "string", default: "20" },
+    "broker-port": { type: "string", default: "19892" },
+    attempts: { type: "string", default: "3" },
+    "quiet-wait-s": { type: "string", default: "90" },
     out: { type: "string", default: "bench/results" },
+    stem: { type: "string", default: "pipeline" },
+    note: { type: "string" },
     "report-only": { type: "boolean", default: false },
   },
 });
@@ -73,6 +85,17 @@ const fps = Number(opts.fps);
 const warmupMs = Number(opts["warmup-s"]) * 1000;
 const measureMs = Number(opts["measure-s"]) * 1000;
 const outDir = opts.out;
+const stem = opts.stem;
+/** The broker's port; the controller listens on the next one. */
+const BROKER_PORT = Number(opts["broker-port"]);
+/** Attempts per configuration: another is made while other programs took more than OTHER_CPU_LIMIT during the window. */
+const maxAttempts = Number(opts.attempts);
+/** How long to wait for a quiet machine before each configuration. */
+const quietWaitMs = Number(opts["quiet-wait-s"]) * 1000;
+/** worker.framesInFlight values measured for every agents × cameras pair; 1 is the baseline. */
+const inFlightValues = [...new Set(list(opts["frames-in-flight"]))] as FramesInFlight[];
+/** recognition.precision for the agents; undefined: the agent's default (auto). */
+const precision = opts.precision === undefined ? undefined : precisionSchema.safeParse(opts.precision).data;
 
 const repoRoot = process.cwd();
 const modelsEnv = process.env.FACEFLEET_MODELS ?? [path.join(repoRoot, ".facefleet", "models"), path.join(sharedDir, "models")].join(":");
@@ -161,9 +184,15 @@ class DetectionCollector {
 
 type AgentProcess = { id: string; child: ChildProcess; stderr: () => string; exited: Promise<number | null>; configFile: string };
 
-function startAgentProcess(id: string, bootstrap: string, work: string): AgentProcess {
+function startAgentProcess(id: string, bootstrap: string, work: string, framesInFlight: FramesInFlight): AgentProcess {
   const configFile = path.join(work, `${id}.json`);
-  writeFileSync(configFile, JSON.stringify({ agentId: id, kafka: { brokers: [bootstrap] }, recognition: { threads: 1 } }, null, 2));
+  const config = {
+    agentId: id,
+    kafka: { brokers: [bootstrap] },
+    recognition: { threads: 1, ...(precision ? { precision } : {}) },
+    worker: { framesInFlight },
+  };
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = spawn(process.execPath, [path.join(repoRoot, "bin", "facefleet.js"), "agent", "--config", configFile], {
     cwd: repoRoot,
     env: { ...process.env, FACEFLEET_MODELS: modelsEnv },
@@ -228,6 +257,14 @@ async function stopAgents(agents: AgentProcess[]): Promise<(number | null)[]> {
       return r;
     }),
   );
+}
+
+/** The agent's "models: …; N frame(s) in flight …" line: the models it loaded and the frames it keeps in flight. */
+function parseModelsLine(stderr: string): { models: string | null; framesInFlight: number | null } {
+  const line = /models: ([^\n]*)/.exec(stderr)?.[1];
+  if (line === undefined) return { models: null, framesInFlight: null };
+  const inFlight = /; (\d) frames? in flight/.exec(line);
+  return { models: line.split(";")[0]?.trim() ?? null, framesInFlight: inFlight ? Number(inFlight[1]) : null };
 }
 
 function parseAgentLog(stderr: string) {
@@ -418,10 +455,18 @@ const running = new Set<AgentProcess>();
 /** For the watchdog: the broker runs detached, in its own process group. */
 let brokerPidForWatchdog: number | undefined;
 
-async function runConfiguration(env: Env, agentCount: number, cameraCount: number, attempt: number): Promise<RunResult> {
-  const tag = `a${agentCount}c${cameraCount}t${attempt}`;
-  log(`--- ${agentCount} agent(s), ${cameraCount} camera(s) at ${fps} fps ---`);
-  const agents = Array.from({ length: agentCount }, (_, i) => startAgentProcess(`bench-${tag}-${i + 1}`, env.bootstrap, env.work));
+async function runConfiguration(
+  env: Env,
+  agentCount: number,
+  cameraCount: number,
+  framesInFlight: FramesInFlight,
+  attempt: number,
+): Promise<RunResult> {
+  const tag = `a${agentCount}c${cameraCount}f${framesInFlight}t${attempt}`;
+  log(`--- ${agentCount} agent(s), ${cameraCount} camera(s) at ${fps} fps, ${framesInFlight} frame(s) in flight ---`);
+  const agents = Array.from({ length: agentCount }, (_, i) =>
+    startAgentProcess(`bench-${tag}-${i + 1}`, env.bootstrap, env.work, framesInFlight),
+  );
   for (const a of agents) running.add(a);
   try {
     const joinMs = await waitJoined(env.admin, agents);
@@ -516,9 +561,12 @@ async function runConfiguration(env: Env, agentCount: number, cameraCount: numbe
     const agentResults: AgentResult[] = agents.map((a, i) => {
       const l = logs[i] as ReturnType<typeof parseAgentLog>;
       const m = mem.agents[i];
+      const loaded = parseModelsLine(a.stderr());
       return {
         id: a.id,
         pid: pids.agents[i] as number,
+        models: loaded.models,
+        framesInFlightReported: loaded.framesInFlight,
         partitions: lastOwned(a.stderr()) ?? [],
         cpuPercent: cpuPercent(cpuFrom.agents[i], cpuTo.agents[i]),
         peakRssMiB: m?.peakRssMiB ?? null,
@@ -561,6 +609,7 @@ async function runConfiguration(env: Env, agentCount: number, cameraCount: numbe
     const result: RunResult = {
       agents: agentCount,
       cameras: cameraCount,
+      framesInFlight,
       cameraIds: cameras,
       offeredFps: fps * cameraCount,
       sentFps: Math.round((measured.length / (measureMs / 1000)) * 10) / 10,
@@ -707,20 +756,26 @@ async function measureAll(): Promise<PipelineResults> {
     const discarded: RunResult[] = [];
     for (const a of agentCounts) {
       for (const c of cameraCounts) {
-        // Measured again (at most twice more) when other programs took CPU during the window.
-        for (let attempt = 1; ; attempt++) {
-          const quiet = await waitQuiet(90_000);
-          if (!quiet.quiet) log(`the machine was not quiet within 90 s (other programs running); measuring anyway`);
-          const r = { ...(await runConfiguration(env, a, c, attempt)), attempt, quietWaitMs: quiet.waitedMs };
-          if (r.otherCpuPercent <= OTHER_CPU_LIMIT || attempt >= 3) {
-            runs.push(r);
-            break;
+        // The in-flight values of one agents × cameras pair one after the other (interleaved), so they see the same machine.
+        for (const f of inFlightValues) {
+          // Measured again (at most maxAttempts in all) when other programs took CPU during the window.
+          for (let attempt = 1; ; attempt++) {
+            const quiet = await waitQuiet(quietWaitMs);
+            if (!quiet.quiet) log(`the machine was not quiet within ${quietWaitMs / 1000} s (other programs running); measuring anyway`);
+            const r = { ...(await runConfiguration(env, a, c, f, attempt)), attempt, quietWaitMs: quiet.waitedMs };
+            if (r.otherCpuPercent <= OTHER_CPU_LIMIT || attempt >= maxAttempts) {
+              runs.push(r);
+              break;
+            }
+            log(`other programs used ${r.otherCpuPercent}% CPU during the window: measuring this configuration again`);
+            discarded.push(r);
           }
-          log(`other programs used ${r.otherCpuPercent}% CPU during the window: measuring this configuration again`);
-          discarded.push(r);
         }
       }
     }
+    const models = [
+      ...new Set(runs.flatMap((r) => r.agentProcesses.map((p) => p.models ?? "unknown (no models line in the agent's log)"))),
+    ];
     return {
       generatedAt: new Date().toISOString(),
       command: `node dist/bench/pipeline/run.js ${process.argv.slice(2).join(" ")}`.trim(),
@@ -733,13 +788,20 @@ async function measureAll(): Promise<PipelineResults> {
         framePartitions: FRAME_PARTITIONS,
         frames: `${frames.length} frames of short_hamilton_clip.mp4, ${size.width}x${size.height} JPEG (ffmpeg -q:v 5), looped`,
         agentConfig:
-          "defaults of agent/config.ts, recognition.threads 1 (worker.annotated on-demand and no live viewer: no frame annotated; maxFrameAgeMs 5000, commitIntervalMs 1000)",
+          `defaults of agent/config.ts, recognition.threads 1 (one onnxruntime thread per session: with 2 frames in flight the detect thread's and the main thread's each), ` +
+          `worker.framesInFlight ${inFlightValues.join(" and ")}, recognition.precision ${precision ?? "auto (the agent's default)"} ` +
+          "(worker.annotated on-demand and no live viewer: no frame annotated; maxFrameAgeMs 5000, commitIntervalMs 1000)",
+        precision: precision ?? "auto",
+        models: models.join(" | "),
         broker: `Kafka ${up.version}, heap 512m, 127.0.0.1:${BROKER_PORT}`,
         gallery: pushed,
         latency: "Kafka timestamp of the detection record (agent producer's create time) - frame capture-time header (= send time)",
       },
       goal: { cameras: 4, fps: 10, p95Ms: 150 },
+      ...(opts.note ? { note: opts.note } : {}),
       otherCpuLimitPercent: OTHER_CPU_LIMIT,
+      attemptsAllowed: maxAttempts,
+      quietWaitS: quietWaitMs / 1000,
       runs,
       discarded,
     };
@@ -751,30 +813,58 @@ async function measureAll(): Promise<PipelineResults> {
 }
 
 async function writeOutputs(results: PipelineResults): Promise<void> {
-  await writeFileAtomic(path.join(outDir, "pipeline.md"), renderReport(results));
-  await writeFileAtomic(path.join(outDir, "pipeline-latency.svg"), renderSvg(results));
+  await writeFileAtomic(path.join(outDir, `${stem}.md`), renderReport(results, stem));
+  await writeFileAtomic(path.join(outDir, `${stem}-latency.svg`), renderSvg(results));
+}
+
+/** A results file from before the in-flight column: its runs had one frame in flight. */
+function withInFlight(results: PipelineResults): PipelineResults {
+  const fill = (r: RunResult): RunResult => ({ ...r, framesInFlight: r.framesInFlight ?? 1 });
+  return { ...results, runs: results.runs.map(fill), discarded: results.discarded.map(fill) };
+}
+
+/** One-line reasons for options the benchmark cannot run with. */
+function badOptions(): string[] {
+  const bad: string[] = [];
+  if (agentCounts.length === 0) bad.push("--agents: a list of positive integers");
+  if (cameraCounts.length === 0) bad.push("--cameras: a list of positive integers");
+  if (inFlightValues.length === 0 || inFlightValues.some((f) => f !== 1 && f !== 2))
+    bad.push("--frames-in-flight: a list of 1 and/or 2 (worker.framesInFlight)");
+  if (opts.precision !== undefined && precision === undefined) bad.push(`--precision: fp32, int8 or auto, not '${opts.precision}'`);
+  if (!(fps > 0)) bad.push("--fps: > 0");
+  if (!(measureMs > 0)) bad.push("--measure-s: > 0");
+  if (!(warmupMs >= 0)) bad.push("--warmup-s: ≥ 0");
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) bad.push("--attempts: an integer ≥ 1");
+  if (!(quietWaitMs >= 0)) bad.push("--quiet-wait-s: ≥ 0");
+  if (!Number.isInteger(BROKER_PORT) || BROKER_PORT < 1024 || BROKER_PORT > 65534) bad.push("--broker-port: an integer 1024-65534");
+  if (!/^[A-Za-z0-9._-]+$/.test(stem)) bad.push("--stem: a file name without a folder (letters, digits, . _ -)");
+  return bad;
 }
 
 async function main(): Promise<void> {
-  const jsonPath = path.join(outDir, "pipeline.json");
+  const jsonPath = path.join(outDir, `${stem}.json`);
   if (opts["report-only"]) {
-    await writeOutputs(JSON.parse(readFileSync(jsonPath, "utf8")) as PipelineResults);
-    log(`rewrote ${outDir}/pipeline.md and pipeline-latency.svg from ${jsonPath}`);
+    await writeOutputs(withInFlight(JSON.parse(readFileSync(jsonPath, "utf8")) as PipelineResults));
+    log(`rewrote ${outDir}/${stem}.md and ${stem}-latency.svg from ${jsonPath}`);
     return;
   }
-  if (agentCounts.length === 0 || cameraCounts.length === 0 || !(fps > 0) || !(measureMs > 0) || !(warmupMs >= 0)) {
-    throw new Error("bad options: --agents and --cameras are lists of positive integers; --fps, --measure-s > 0");
+  const bad = badOptions();
+  if (bad.length > 0) {
+    log(`bad options: ${bad.join("; ")}`);
+    process.exit(2);
   }
   const results = await measureAll();
   await writeFileAtomic(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeOutputs(results);
-  log(`wrote ${jsonPath}, pipeline.md, pipeline-latency.svg in ${results.durationS} s`);
+  log(`wrote ${jsonPath}, ${stem}.md, ${stem}-latency.svg in ${results.durationS} s`);
 }
 
-// A hard stop, should anything above hang: the finally blocks have had their chance by then.
+// A hard stop, should anything above hang: the finally blocks have had their chance by then. A configuration
+// takes about half a minute, or up to three attempts of two and a half minutes on a busy machine.
+const watchdogMinutes = Math.max(20, 5 * agentCounts.length * cameraCounts.length * inFlightValues.length);
 const watchdog = setTimeout(
   () => {
-    log("watchdog: still running after 20 minutes; exiting");
+    log(`watchdog: still running after ${watchdogMinutes} minutes; exiting`);
     for (const a of running) a.child.kill("SIGKILL");
     if (brokerPidForWatchdog !== undefined) {
       try {
@@ -783,7 +873,7 @@ const watchdog = setTimeout(
     }
     process.exit(1);
   },
-  20 * 60 * 1000,
+  watchdogMinutes * 60 * 1000,
 );
 watchdog.unref();
 

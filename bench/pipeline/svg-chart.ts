@@ -31,6 +31,8 @@ export type LineChart = {
   references?: ReferenceLine[];
   width?: number;
   height?: number;
+  /** Room right of the plot for the legend, px (default 200). */
+  legendWidth?: number;
 };
 
 const escapeXml = (text: string) =>
@@ -68,7 +70,7 @@ function tickLabel(v: number): string {
 export function renderLineChart(chart: LineChart): string {
   const width = chart.width ?? 760;
   const height = chart.height ?? 460;
-  const margin = { left: 78, right: 200, top: chart.subtitle ? 62 : 46, bottom: 58 };
+  const margin = { left: 78, right: chart.legendWidth ?? 200, top: chart.subtitle ? 62 : 46, bottom: 58 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const logY = chart.yScale === "log";

@@ -1,6 +1,9 @@
 /** The shape of bench/results/pipeline.json. */
 import type { machineDescription } from "../support/machine.js";
 
+/** worker.framesInFlight: 1 = everything on the agent's main thread (the baseline), 2 = decode + detect on a thread of its own. */
+export type FramesInFlight = 1 | 2;
+
 export type Distribution = {
   n: number;
   p50: number | null;
@@ -21,6 +24,10 @@ export type ProcessResult = {
 export type AgentResult = ProcessResult & {
   id: string;
   pid: number;
+  /** From the agent's "models: …" log line, e.g. "detector yunet-2023mar-dynamic on cpu, recognizer sface-2021dec-opt on cpu". */
+  models: string | null;
+  /** The frames in flight the agent says it runs with (1 when its detect thread could not start); null: no such line. */
+  framesInFlightReported: number | null;
   partitions: number[];
   /** Detections this agent produced (Kafka timestamp) inside the measured window. */
   detectionsInWindow: number;
@@ -37,6 +44,8 @@ export type AgentResult = ProcessResult & {
 export type RunResult = {
   agents: number;
   cameras: number;
+  /** worker.framesInFlight of every agent of the configuration. */
+  framesInFlight: FramesInFlight;
   cameraIds: string[];
   /** Target: cameras × fps. */
   offeredFps: number;
@@ -93,7 +102,12 @@ export type PipelineResults = {
   durationS: number;
   settings: Record<string, string | number>;
   goal: { cameras: number; fps: number; p95Ms: number };
+  /** --note: a sentence on the run's conditions (e.g. the machine was busy when it began), shown under the heading. */
+  note?: string;
   otherCpuLimitPercent: number;
+  /** --attempts and --quiet-wait-s of the run (absent in older files: 3 and 90). */
+  attemptsAllowed?: number;
+  quietWaitS?: number;
   runs: RunResult[];
   /** Attempts measured again because other programs took more than otherCpuLimitPercent of CPU. */
   discarded: RunResult[];
