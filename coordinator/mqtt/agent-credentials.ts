@@ -4,13 +4,12 @@
  * mode 600) by `facefleet agent-credentials`; the broker reads it again whenever it changes, so adding, rotating or
  * revoking an agent needs no restart (a revoked agent's open connection is closed: `embedded-broker.ts`).
  */
-import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { agentIdSchema } from "../../agent/config.js";
 import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { formatZodIssue } from "../../core/format-issue.js";
+import { fileSignature, readJsonStateFile } from "../../core/json-state-file.js";
 import { hashPassword, newSecret, verifyPassword } from "../../core/secret-hash.js";
 
 export const AGENT_CREDENTIALS_FILE = "mqtt-agents.json";
@@ -27,22 +26,7 @@ export function agentCredentialsFile(stateDir: string): string {
 
 /** The accounts in the file; an absent file has none; a malformed one is a one-line error naming the field. */
 export async function readAgentCredentials(file: string): Promise<Record<string, AgentCredentialEntry>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new FacefleetError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new FacefleetError(`${file}: not JSON`);
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) throw new FacefleetError(`${file}: ${formatZodIssue(parsed.error)}`);
-  return parsed.data.agents;
+  return (await readJsonStateFile(file, fileSchema))?.agents ?? {};
 }
 
 async function writeAgentCredentials(file: string, agents: Record<string, AgentCredentialEntry>): Promise<void> {
@@ -93,13 +77,7 @@ export class AgentCredentialFile {
 
   /** Re-reads the file when it changed; a file that became malformed keeps the last good accounts (logged once). */
   async refresh(): Promise<Record<string, AgentCredentialEntry>> {
-    let signature = "absent";
-    try {
-      const s = await stat(this.file);
-      signature = `${s.mtimeMs}:${s.size}:${s.ino}`;
-    } catch {
-      // absent: no agent accounts
-    }
+    const signature = await fileSignature(this.file); // absent: no agent accounts
     if (signature !== this.seen) {
       try {
         this.agents = signature === "absent" ? {} : await readAgentCredentials(this.file);

@@ -5,12 +5,11 @@
  * and compares the hash in constant time. Written whole (temp file + rename, mode 600) by `facefleet api-tokens`;
  * the coordinator reads the file again when it changes, so a revocation holds at the next request, no restart.
  */
-import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
-import { formatZodIssue } from "../../core/format-issue.js";
+import { fileSignature, readJsonStateFile } from "../../core/json-state-file.js";
 import { hashToken, newSecret, tokenMatches } from "../../core/secret-hash.js";
 
 export const API_TOKENS_FILE = "api-tokens.json";
@@ -36,22 +35,7 @@ export function apiTokensFile(stateDir: string): string {
 }
 
 export async function readApiTokens(file: string): Promise<ApiTokenEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new FacefleetError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new FacefleetError(`${file}: not JSON`);
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) throw new FacefleetError(`${file}: ${formatZodIssue(parsed.error)}`);
-  return parsed.data.tokens;
+  return (await readJsonStateFile(file, fileSchema))?.tokens ?? [];
 }
 
 async function writeApiTokens(file: string, tokens: ApiTokenEntry[]): Promise<void> {
@@ -127,13 +111,7 @@ export class ApiTokenStore {
   async refresh(force = false): Promise<void> {
     if (!force && this.now() - this.checkedAt < 1000) return;
     this.checkedAt = this.now();
-    let signature = "absent";
-    try {
-      const s = await stat(this.file);
-      signature = `${s.mtimeMs}:${s.size}:${s.ino}`;
-    } catch {
-      // absent: no named tokens
-    }
+    const signature = await fileSignature(this.file); // absent: no named tokens
     if (signature === this.signature) return;
     try {
       this.tokens = signature === "absent" ? [] : await readApiTokens(this.file);
