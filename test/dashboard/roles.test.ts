@@ -124,6 +124,8 @@ test("dashboard in Chromium: a viewer's session shows no operator control and is
       exclude: (await count("face-toggle")) > 0,
     };
     await page.getByTestId("tab-search").click();
+    // The Search view renders after the click: wait for it (a count taken at once raced it on a fresh CI machine).
+    await page.getByTestId("search-input").waitFor();
     const search = await page.getByTestId("search-input").count();
     return { readOnly: await count("read-only"), board, people, correct, alerts, faces, search };
   };
