@@ -195,7 +195,8 @@ function startAgentProcess(id: string, bootstrap: string, work: string, framesIn
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = spawn(process.execPath, [path.join(repoRoot, "bin", "facefleet.js"), "agent", "--config", configFile], {
     cwd: repoRoot,
-    env: { ...process.env, FACEFLEET_MODELS: modelsEnv },
+    // MALLOC_ARENA_MAX=2: as the agent's systemd unit and balena image run it (bench/results/agent-memory.md).
+    env: { ...process.env, FACEFLEET_MODELS: modelsEnv, MALLOC_ARENA_MAX: "2" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -790,7 +791,8 @@ async function measureAll(): Promise<PipelineResults> {
         agentConfig:
           `defaults of agent/config.ts, recognition.threads 1 (one onnxruntime thread per session: with 2 frames in flight the detect thread's and the main thread's each), ` +
           `worker.framesInFlight ${inFlightValues.join(" and ")}, recognition.precision ${precision ?? "auto (the agent's default)"} ` +
-          "(worker.annotated on-demand and no live viewer: no frame annotated; maxFrameAgeMs 5000, commitIntervalMs 1000)",
+          "(worker.annotated on-demand and no live viewer: no frame annotated; maxFrameAgeMs 5000, commitIntervalMs 1000), " +
+          "environment MALLOC_ARENA_MAX=2 as the agent's systemd unit sets it",
         precision: precision ?? "auto",
         models: models.join(" | "),
         broker: `Kafka ${up.version}, heap 512m, 127.0.0.1:${BROKER_PORT}`,

@@ -39,6 +39,8 @@ test("facefleet-agent.service: unprivileged user in group video, restart on fail
   for (const absent of ["WatchdogSec", "PrivateDevices", "DevicePolicy", "MemoryDenyWriteExecute", "NotifyAccess"])
     assert.deepEqual(get(absent), [], absent);
   assert.deepEqual(get("Type"), ["simple"]);
+  // Two malloc arenas: the agent's peak RSS without one arena per allocating thread (bench/results/agent-memory.md).
+  assert.ok(get("Environment").includes("MALLOC_ARENA_MAX=2"), `Environment= lines: ${get("Environment").join(" | ")}`);
   assert.match(
     get("ExecStart")[0] ?? "",
     /\/opt\/facefleet\/current\/app\/bin\/facefleet\.js agent --config \/etc\/facefleet\/agent\.json$/,

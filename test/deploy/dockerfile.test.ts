@@ -65,6 +65,11 @@ for (const machine of machines) {
         assert.ok(existsSync(join(repoRoot, source)), `${machine}: COPY source ${source} is not in the repository`);
     }
     assert.ok(lines.some((l) => l.startsWith("ENTRYPOINT ")));
+    // As the systemd unit: two malloc arenas (bench/results/agent-memory.md).
+    assert.ok(
+      lines.some((l) => /^ENV /.test(l) && /\bMALLOC_ARENA_MAX=2\b/.test(l)),
+      "an ENV line sets MALLOC_ARENA_MAX=2",
+    );
   });
 }
 
