@@ -7,6 +7,7 @@ import type { DetectedFace } from "./face.js";
 import { createFaceDetector, type FaceDetector } from "./face-detector.js";
 import { defaultPlausibilitySettings, FacePlausibilityCheck, type RejectedFace } from "./face-plausibility.js";
 import type { RgbImage } from "./image.js";
+import { PlausibilityMemory } from "./plausibility-memory.js";
 import type { RecognitionSettings } from "./recognition-settings.js";
 
 /** The detect stage's answer: faces kept, best first, and those the plausibility check refused. */
@@ -20,17 +21,44 @@ export class DetectStage {
   /** Detections the plausibility check has refused since the stage was loaded. */
   rejectedTotal = 0;
 
+  /** Detections kept without the plausibility check since the stage was loaded (they followed a kept face). */
+  checksSkipped = 0;
+  private readonly memory: PlausibilityMemory;
+
   constructor(
     readonly detector: FaceDetector,
     /** null: every detection is kept (plausibilityCheck: false). */
     readonly plausibility: FacePlausibilityCheck | null,
     /** The precision the settings resolved to on the provider that loaded (it also picks the recognizer). */
     readonly precision: "fp32" | "int8",
-  ) {}
+    /** recognition.plausibilityReuseFrames (0: every detection checked in every frame). */
+    plausibilityReuseFrames = 0,
+  ) {
+    this.memory = new PlausibilityMemory(plausibilityReuseFrames);
+  }
 
-  async detect(image: RgbImage): Promise<DetectedFaces> {
+  /**
+   * A picture's faces. `source` (a camera): the plausibility check is skipped for a face that follows one kept in
+   * the source's previous frame (plausibility-memory.ts, recognition.plausibilityReuseFrames); without it every
+   * detection is checked.
+   */
+  async detect(image: RgbImage, source?: string): Promise<DetectedFaces> {
     const found = await this.detector.detect(image);
-    const { kept: faces, rejected } = this.plausibility ? await this.plausibility.split(image, found) : { kept: found, rejected: [] };
+    if (!this.plausibility) return { faces: found, rejected: [] };
+    const vouched = this.memory.vouchedFor(source, found);
+    const toCheck = found.filter((_, i) => (vouched[i] ?? -1) < 0);
+    const { kept, rejected } = await this.plausibility.split(image, toCheck);
+    const checkedAndKept = new Set(kept);
+    const faces: DetectedFace[] = [];
+    const remembered: { box: DetectedFace["box"]; unchecked: number }[] = [];
+    found.forEach((face, i) => {
+      const unchecked = vouched[i] ?? -1;
+      if (unchecked < 0 && !checkedAndKept.has(face)) return;
+      faces.push(face);
+      remembered.push({ box: face.box, unchecked: Math.max(0, unchecked) });
+    });
+    this.memory.remember(source, remembered);
+    this.checksSkipped += found.length - toCheck.length;
     this.rejectedTotal += rejected.length;
     return { faces, rejected };
   }
@@ -57,6 +85,6 @@ export class DetectStage {
     const plausibility = settings.plausibilityCheck
       ? new FacePlausibilityCheck(session, { ...defaultPlausibilitySettings, minScore: settings.plausibilityMinScore })
       : null;
-    return new DetectStage(detector, plausibility, precision);
+    return new DetectStage(detector, plausibility, precision, settings.plausibilityReuseFrames);
   }
 }

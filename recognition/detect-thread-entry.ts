@@ -26,12 +26,12 @@ try {
     executionProvider: settings.executionProvider,
     threads: settings.threads,
   });
-  port.on("message", async ({ id, bytes }: DetectRequest) => {
+  port.on("message", async ({ id, bytes, source }: DetectRequest) => {
     try {
       const t0 = performance.now();
       const image = await decodeImage(bytes);
       const t1 = performance.now();
-      const { faces, rejected } = await stage.detect(image);
+      const { faces, rejected } = await stage.detect(image, source);
       const timings = { decode: t1 - t0, detect: performance.now() - t1 };
       post({ kind: "detected", id, image, faces, rejected, timings }, [image.data.buffer as ArrayBuffer]);
     } catch (error) {

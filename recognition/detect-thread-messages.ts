@@ -3,7 +3,7 @@ import type { RejectedFace } from "./face-plausibility.js";
 import type { RgbImage } from "./image.js";
 
 /** Messages between detect-thread.ts and the thread it starts (detect-thread-entry.ts). */
-export type DetectRequest = { id: number; bytes: Uint8Array };
+export type DetectRequest = { id: number; bytes: Uint8Array; source?: string };
 
 export type DetectThreadReply =
   | { kind: "ready"; model: string; provider: string }

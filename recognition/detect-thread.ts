@@ -4,7 +4,7 @@ import type { DetectRequest, DetectThreadReply } from "./detect-thread-messages.
 import type { DecodedDetection, FrameDetection } from "./frame-detection.js";
 import type { RecognitionSettings } from "./recognition-settings.js";
 
-type Pending = { bytes: Uint8Array; resolve: (d: DecodedDetection) => void; reject: (e: Error) => void };
+type Pending = { bytes: Uint8Array; source: string | undefined; resolve: (d: DecodedDetection) => void; reject: (e: Error) => void };
 
 /**
  * The thread's V8 young generation, MiB. Its garbage is small (message envelopes; the pixels and bytes are
@@ -63,14 +63,14 @@ export class DetectThread implements FrameDetection {
     return thread;
   }
 
-  run(bytes: Uint8Array): Promise<DecodedDetection> {
-    if (this.broken) return this.fallback.run(bytes);
+  run(bytes: Uint8Array, source?: string): Promise<DecodedDetection> {
+    if (this.broken) return this.fallback.run(bytes, source);
     return new Promise<DecodedDetection>((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { bytes, resolve, reject });
+      this.pending.set(id, { bytes, source, resolve, reject });
       // A copy of just these bytes (a Kafka message's value is a view into a whole fetch response).
       const copy = new Uint8Array(bytes);
-      const request: DetectRequest = { id, bytes: copy };
+      const request: DetectRequest = { id, bytes: copy, ...(source === undefined ? {} : { source }) };
       this.worker.postMessage(request, [copy.buffer]);
     });
   }
@@ -108,7 +108,7 @@ export class DetectThread implements FrameDetection {
     if (this.broken || this.closing) return;
     this.broken = true;
     this.log(`${this.where} stopped (${reason}): frames are decoded and detected on the main thread from now on`);
-    for (const p of this.pending.values()) this.fallback.run(p.bytes).then(p.resolve, p.reject);
+    for (const p of this.pending.values()) this.fallback.run(p.bytes, p.source).then(p.resolve, p.reject);
     this.pending.clear();
   }
 }

@@ -12,24 +12,25 @@ export type DecodedDetection = DetectedFaces & { image: RgbImage; timings: { dec
  */
 export type FrameDetection = {
   readonly where: string;
-  run(bytes: Uint8Array): Promise<DecodedDetection>;
+  /** `source`: the frame's camera (the plausibility check follows its faces from frame to frame: detect-stage.ts). */
+  run(bytes: Uint8Array, source?: string): Promise<DecodedDetection>;
   close(): Promise<void>;
 };
 
 /** decode and detect as two calls, as RecognitionPipeline has them. */
 export type DecodeAndDetect = {
   decode(bytes: Uint8Array): Promise<RgbImage>;
-  detect(image: RgbImage): Promise<DetectedFaces>;
+  detect(image: RgbImage, source?: string): Promise<DetectedFaces>;
 };
 
 export function inProcessDetection(stages: DecodeAndDetect): FrameDetection {
   return {
     where: "main thread",
-    async run(bytes) {
+    async run(bytes, source) {
       const t0 = performance.now();
       const image = await stages.decode(bytes);
       const t1 = performance.now();
-      const detected = await stages.detect(image);
+      const detected = await stages.detect(image, source);
       return { ...detected, image, timings: { decode: t1 - t0, detect: performance.now() - t1 } };
     },
     close: async () => {},

@@ -101,9 +101,12 @@ export class RecognitionPipeline {
     return decodeImage(input);
   }
 
-  /** The detect stage: the detector, then the plausibility check on what it found (counted in rejectedTotal). */
-  detect(image: RgbImage): Promise<DetectedFaces> {
-    return this.detection.detect(image);
+  /**
+   * The detect stage: the detector, then the plausibility check on what it found (counted in rejectedTotal);
+   * `source`: the camera of a stream of frames (detect-stage.ts: a face that follows a kept one is not checked again).
+   */
+  detect(image: RgbImage, source?: string): Promise<DetectedFaces> {
+    return this.detection.detect(image, source);
   }
 
   /** Whether a face is large enough to be named (minFaceSize: its shorter box side, original pixels). */

@@ -27,6 +27,13 @@ export const recognitionSettingsSchema = z.object({
   plausibilityCheck: z.boolean().default(true),
   /** Re-detection score a detection needs to be kept (bench/results/face-plausibility.md). */
   plausibilityMinScore: z.number().min(0).max(1).default(0.2),
+  /**
+   * On a camera's frames (the agent): a detection that overlaps (IoU ≥ 0.5) a face kept in the camera's previous
+   * frame is kept without the check, at most this many frames in a row before it is checked again
+   * (recognition/plausibility-memory.ts). 0: every detection is checked in every frame. Single pictures
+   * (`identify`, enrollment) are always checked.
+   */
+  plausibilityReuseFrames: z.number().int().min(0).max(1000).default(10),
 });
 
 export type RecognitionSettings = z.infer<typeof recognitionSettingsSchema>;

@@ -86,7 +86,7 @@ export class FrameProcessor {
    * (frame-picture.ts): started ahead of `process` by a worker that keeps two frames in flight. */
   async detect(frame: FrameRecord): Promise<DecodedDetection> {
     await checkFramePicture(frame.bytes, frame.headers);
-    return this.detection.run(frame.bytes);
+    return this.detection.run(frame.bytes, frame.headers.camera);
   }
 
   /**

@@ -2,7 +2,8 @@
  * The agent's work per frame, in-process: the demo's clip (short_hamilton_clip.mp4 at 5 fps, the frames the
  * capture role sends, testing/hamilton-clip.ts) looped on one camera through the worker's real FrameProcessor
  * (decode, detect with the plausibility check, align + embed, match against the demo's gallery of two, track;
- * no Kafka), once with every face embedded in every frame (recognise once per track off: the baseline), once
+ * no Kafka), once with the defaults before 2026-12-04 (fp32 recognizer, plausibility check on every detection:
+ * the baseline), once with every face embedded in every frame (recognise once per track off), once
  * with the defaults (on), and once with the defaults and two frames in flight (the agent's worker.framesInFlight
  * 2: the next frame decoded and detected on a DetectThread, recognition/detect-thread.ts, with its own detector
  * session, while this one is aligned, embedded and tracked on the main thread), the three interleaved loop by
@@ -55,6 +56,10 @@ const recognizer = pipeline.embedder.modelId;
 const labels = loadClipLabels();
 const frames = clipFrames(labels);
 const gallery = await demoGallery(pipeline);
+// The defaults before 2026-12-04, as a baseline in the same run: the fp32 recognizer on a CPU and the plausibility
+// check on every detection of every frame (no plausibilityReuseFrames).
+const before = await RecognitionPipeline.load({ ...settings, precision: "fp32", plausibilityReuseFrames: 0 });
+const beforeGallery = await demoGallery(before);
 
 const STAGES = ["decode", "detect", "align", "embed", "match", "track", "annotate", "total"] as const;
 type Stage = (typeof STAGES)[number];
@@ -71,13 +76,19 @@ type Config = {
   cpuMicros: number;
   wallMs: number;
 };
-const config = (name: string, what: string, recogniseOnce: { enabled: boolean }, framesInFlight: 1 | 2 = 1): Config => ({
+const config = (
+  name: string,
+  what: string,
+  recogniseOnce: { enabled: boolean },
+  framesInFlight: 1 | 2 = 1,
+  models: { pipeline: RecognitionPipeline; gallery: typeof gallery } = { pipeline, gallery },
+): Config => ({
   name,
   what,
   framesInFlight,
   processor: new FrameProcessor(
-    pipeline,
-    gallery,
+    models.pipeline,
+    models.gallery,
     new Trackers(trackSettingsSchema.parse({ recogniseOnce }), name),
     "bench",
     // --annotate: every frame annotated (as `annotated: "always"` with no cap).
@@ -87,7 +98,7 @@ const config = (name: string, what: string, recogniseOnce: { enabled: boolean },
         )
       : false,
     null,
-    framesInFlight === 2 ? detectThread : inProcessDetection(pipeline),
+    framesInFlight === 2 ? detectThread : inProcessDetection(models.pipeline),
   ),
   seq: 0,
   samples: Object.fromEntries(STAGES.map((s) => [s, []])) as unknown as Record<Stage, number[]>,
@@ -97,6 +108,13 @@ const config = (name: string, what: string, recogniseOnce: { enabled: boolean },
   wallMs: 0,
 });
 const configs = [
+  config(
+    "before",
+    "the defaults before 2026-12-04: fp32 recognizer, plausibility check on every detection, recognise once per track",
+    { enabled: true },
+    1,
+    { pipeline: before, gallery: beforeGallery },
+  ),
   config("off", "every face embedded in every frame (recogniseOnce.enabled false)", { enabled: false }),
   config("on", "recognise once per track (defaults)", { enabled: true }),
   config(
@@ -236,18 +254,23 @@ const report = {
 };
 await writeFileAtomic(`bench/results/${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
 
-const [off, on, on2] = results as [(typeof results)[number], (typeof results)[number], (typeof results)[number]];
-const row = (label: string, f: (r: typeof off) => string | number) => `| ${label} | ${f(off)} | ${f(on)} | ${f(on2)} |`;
+const [was, off, on, on2] = results as [
+  (typeof results)[number],
+  (typeof results)[number],
+  (typeof results)[number],
+  (typeof results)[number],
+];
+const row = (label: string, f: (r: typeof off) => string | number) => `| ${label} | ${f(was)} | ${f(off)} | ${f(on)} | ${f(on2)} |`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "—");
 const md = [
-  "# The agent's work per frame: recognise once per track, two frames in flight",
+  "# The agent's work per frame: int8, plausibility once per face, recognise once per track, two frames in flight",
   "",
   `\`${command}\`, ${machine.cpu} (${machine.cores} cores), node ${machine.node}, onnxruntime ${machine.onnxruntime}; detector ${pipeline.detector.loaded.model.id}, recognizer \`${recognizer}\`, ${threads} intra-op thread(s), annotate ${values.annotate ? "on" : "off"}.`,
   `The demo's clip (${frames.length} frames at ${labels.fps} fps) looped ${loops} times on one camera through the worker's FrameProcessor (no Kafka), after one warm-up loop;`,
-  `the three columns interleaved loop by loop. The third runs the next frame's decode and detect on a DetectThread (recognition/detect-thread.ts, its own detector session, ${threads} thread(s)) while this frame is aligned, embedded, matched and tracked on the main thread, as the agent's worker.framesInFlight 2 does; its total is the sum of the stages wherever they ran, so frames per second (wall time of the loops, back to back) is where the overlap shows. The machine was shared with other work (1-minute load average ${loadBefore} before, ${loadAfter} after, on ${machine.cores} cores): compare the columns, not runs.`,
+  `the four columns interleaved loop by loop. The first is the baseline: the agent's defaults before 2026-12-04 (\`${before.embedder.modelId}\`, every detection checked for plausibility in every frame), the others today's (${recognizer}; a face that follows a kept one of the previous frame is not checked again, recognition.plausibilityReuseFrames). The fourth runs the next frame's decode and detect on a DetectThread (recognition/detect-thread.ts, its own detector session, ${threads} thread(s)) while this frame is aligned, embedded, matched and tracked on the main thread, as the agent's worker.framesInFlight 2 does; its total is the sum of the stages wherever they ran, so frames per second (wall time of the loops, back to back) is where the overlap shows. The machine was shared with other work (1-minute load average ${loadBefore} before, ${loadAfter} after, on ${machine.cores} cores): compare the columns, not runs.`,
   "",
-  `| ms per frame (p50 unless said) | off: ${off.what} | on: ${on.what} | on, 2 in flight: ${on2.what} |`,
-  "|---|---|---|---|",
+  `| ms per frame (p50 unless said) | before: ${was.what} | off: ${off.what} | on: ${on.what} | on, 2 in flight: ${on2.what} |`,
+  "|---|---|---|---|---|",
   ...(["decode", "detect", "align", "embed", "match", "track"] as const).map((s) => row(s, (r) => r.p50[s] ?? 0)),
   row("align + embed, mean", (r) => r1((r.mean.align ?? 0) + (r.mean.embed ?? 0))),
   row("total p50", (r) => r.p50.total ?? 0),
@@ -258,6 +281,7 @@ const md = [
   row("frames per core-second (process CPU time)", (r) => r.framesPerCoreSecond),
   row("process CPU, % of one core", (r) => r.cpuPercentOfOneCore),
   "",
+  `Today's defaults (on) / before, same run: total p50 ${ratio(on.p50.total ?? 0, was.p50.total ?? 0)}, detect ${ratio(on.p50.detect ?? 0, was.p50.detect ?? 0)}, embed ${ratio(on.p50.embed ?? 0, was.p50.embed ?? 0)}, frames per second ${ratio(on.framesPerSecond, was.framesPerSecond)}, frames per core-second ${ratio(on.framesPerCoreSecond, was.framesPerCoreSecond)}; with two frames in flight: frames per second ${ratio(on2.framesPerSecond, was.framesPerSecond)}.`,
   `On / off: total p50 ${ratio(on.p50.total ?? 0, off.p50.total ?? 0)}, embeddings ${ratio(on.embeddingsPerFrame, off.embeddingsPerFrame)}, frames per core-second ${ratio(on.framesPerCoreSecond, off.framesPerCoreSecond)}.`,
   `Two frames in flight / one (both on): frames per second ${ratio(on2.framesPerSecond, on.framesPerSecond)}, frames per core-second ${ratio(on2.framesPerCoreSecond, on.framesPerCoreSecond)}, CPU ${on2.cpuPercentOfOneCore} % against ${on.cpuPercentOfOneCore} % of one core.`,
   "",
