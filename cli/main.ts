@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.js")).demoCommand,
   "api-tokens": async () => (await import("./commands/api-tokens.js")).apiTokensCommand,
   "agent-credentials": async () => (await import("./commands/agent-credentials.js")).agentCredentialsCommand,
+  keys: async () => (await import("./commands/keys.js")).keysCommand,
 };
 
 /** Commands added by other parts register here (kept in one table so `--help` lists them all). */

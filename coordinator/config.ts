@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { encryptAtRestSchema } from "../core/at-rest-key.js";
 import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
 import { streamTargetPattern } from "../media/stream-target.js";
@@ -82,6 +83,16 @@ export const coordinatorConfigSchema = z.strictObject({
     .min(1)
     .default(".facefleet/coordinator")
     .describe("Generated credentials, the API token, the planner's state and the MQTT retained messages."),
+  /**
+   * Biometric data at rest: with `{ "keyFile": FILE }` (a key from `facefleet keys create FILE`, mode 600) or
+   * `{ "keyEnv": NAME }` (the key's line in an environment variable), the kept faces (`<stateDir>/faces/`: embedding
+   * and crop) and the unknown-person crops (`<stateDir>/unknown/`) are encrypted with AES-256-GCM. Absent: as they are.
+   */
+  encryptAtRest: encryptAtRestSchema
+    .optional()
+    .describe(
+      "Encrypt the kept faces and unknown-person crops on disk (AES-256-GCM): {keyFile} (from facefleet keys create, mode 600) or {keyEnv} (an environment variable).",
+    ),
   /** The topic whose partitions are planned, and the consumer group whose lag is measured. */
   framesTopic: z.string().min(1).default(topics.frames),
   workerGroupId: z.string().min(1).default("facefleet-inference"),

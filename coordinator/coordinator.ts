@@ -11,6 +11,8 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Kafka, Producer } from "kafkajs";
+import { AtRestFiles } from "../core/at-rest-files.js";
+import { resolveAtRestKey } from "../core/at-rest-key.js";
 import { createKafka } from "../kafka/client.js";
 import { publishPlan } from "../kafka/plan-topic.js";
 import { topics } from "../protocol/topics.js";
@@ -62,7 +64,10 @@ function defaultStaticDir(): string | undefined {
 
 export async function startCoordinator(config: CoordinatorConfig, options: StartCoordinatorOptions = {}): Promise<RunningCoordinator> {
   const log = options.log ?? ((line: string) => process.stderr.write(`coordinator: ${line}\n`));
-  const context: FeatureContext = { config, bus: new CoordinatorBus(log), log };
+  // Before anything starts: a key file that is missing, open to others or malformed is one line and no coordinator.
+  const atRest = new AtRestFiles(await resolveAtRestKey(config.encryptAtRest));
+  if (atRest.key) log(`encryptAtRest: faces and crops are encrypted on disk with key ${atRest.key.id}`);
+  const context: FeatureContext = { config, bus: new CoordinatorBus(log), log, atRest };
   const stops: (() => Promise<unknown>)[] = [];
   const undo = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

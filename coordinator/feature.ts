@@ -3,6 +3,7 @@
  * order coordinator.ts lists them, stopped in the reverse order. Features talk over the bus; what one needs of
  * another's state it is given when it is constructed.
  */
+import type { AtRestFiles } from "../core/at-rest-files.js";
 import type { ApiRoute } from "./api/route.js";
 import type { CoordinatorBus } from "./bus.js";
 import type { CoordinatorConfig } from "./config.js";
@@ -11,6 +12,8 @@ export type FeatureContext = {
   config: CoordinatorConfig;
   bus: CoordinatorBus;
   log: (line: string) => void;
+  /** How features write faces and crops to disk: sealed with the key of `encryptAtRest` when it is set. */
+  atRest: AtRestFiles;
 };
 
 export interface Feature {

@@ -3,6 +3,7 @@
  * coordinator's event feed (`observe`), answering the API through CorrectionControl
  * (coordinator/api/routes-events.ts).
  */
+import type { AtRestFiles } from "../../core/at-rest-files.js";
 import type { GalleryUpdates } from "../../gallery/gallery-writer.js";
 import type { UnknownAlert } from "../../protocol/api.js";
 import type {
@@ -31,6 +32,8 @@ export type CorrectionsOptions = {
   /** The coordinator's one gallery writer (gallery/open-gallery.ts), shared with the people service. */
   writer: GalleryUpdates;
   stateDir: string;
+  /** How the unknown-person crops are written (sealed with encryptAtRest's key when there is one). */
+  files?: AtRestFiles;
   /** Events kept for correction (default 500). */
   recentEvents?: number;
   /** Events (with their crop and embedding) are purged this long after their time (default 168). */
@@ -76,6 +79,7 @@ export async function startCorrections(o: CorrectionsOptions): Promise<Correctio
   });
   const alerts = await UnknownAlerts.open({
     stateDir: o.stateDir,
+    ...(o.files ? { files: o.files } : {}),
     ...(o.retentionHours !== undefined ? { retentionHours: o.retentionHours } : {}),
     ...(o.purgeIntervalMs !== undefined ? { purgeIntervalMs: o.purgeIntervalMs } : {}),
     ...(o.now ? { now: o.now } : {}),

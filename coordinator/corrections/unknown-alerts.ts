@@ -5,10 +5,16 @@
  * and emits an UnknownAlert (protocol/api.ts; the coordinator streams it as `{type: "alert"}`). Alerts
  * are kept for `retentionHours` after they were received, then purged (files and listing): at start
  * and every `purgeIntervalMs`.
+ *
+ * With encryptAtRest (`files` with a key, core/at-rest-files.ts) the crop and its JSON are sealed with AES-256-GCM,
+ * and alerts kept before the key was set are encrypted in place at start; a file sealed with another key stops the
+ * start with one line naming it (the toggles file holds no face and stays as it is).
  */
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { AtRestKeyError } from "../../core/at-rest-cipher.js";
+import { AtRestFiles } from "../../core/at-rest-files.js";
 import { writeFileAtomic } from "../../core/atomic-write.js";
 import { FacefleetError } from "../../core/errors.js";
 import { formatZodIssue } from "../../core/format-issue.js";
@@ -30,6 +36,8 @@ const alertFileSchema = z.object({ alert: unknownAlertSchema, receivedAt: z.numb
 
 export type UnknownAlertsOptions = {
   stateDir: string;
+  /** How the crops and alert files are written and read: sealed when it has a key (default: as they are). */
+  files?: AtRestFiles;
   retentionHours?: number;
   purgeIntervalMs?: number;
   /** Alerts listed by GET /api/alerts/unknown (newest first); files are kept until purged regardless. */
@@ -51,10 +59,12 @@ export class UnknownAlerts {
   readonly retentionHours: number;
   private readonly settingsPath: string;
   private readonly dir: string;
+  private readonly files: AtRestFiles;
   private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly options: UnknownAlertsOptions) {
     this.now = options.now ?? Date.now;
+    this.files = options.files ?? AtRestFiles.plain;
     this.retentionHours = options.retentionHours ?? DEFAULT_RETENTION_HOURS;
     this.settingsPath = join(options.stateDir, "unknown-alerts.json");
     this.dir = join(options.stateDir, "unknown");
@@ -121,8 +131,8 @@ export class UnknownAlerts {
     };
     const kept: Kept = { alert, receivedAt: this.now() };
     this.kept.push(kept);
-    if (event.crop !== undefined) await writeFileAtomic(join(this.dir, `${id}.jpg`), Buffer.from(event.crop, "base64"));
-    await writeFileAtomic(join(this.dir, `${id}.json`), `${JSON.stringify(kept)}\n`);
+    if (event.crop !== undefined) await this.files.write(join(this.dir, `${id}.jpg`), Buffer.from(event.crop, "base64"));
+    await this.files.write(join(this.dir, `${id}.json`), `${JSON.stringify(kept)}\n`);
     this.options.onAlert?.(alert);
     return alert;
   }
@@ -130,10 +140,12 @@ export class UnknownAlerts {
   async crop(id: string): Promise<Buffer> {
     if (!/^[0-9a-f]{16}$/.test(id)) throw new ControlError("not-found", `no unknown-person alert ${id}`);
     try {
-      return await readFile(join(this.dir, `${id}.jpg`));
+      return (await this.files.read(join(this.dir, `${id}.jpg`))).content;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ControlError("not-found", `no crop for unknown-person alert ${id}`);
-      throw error;
+      if (error instanceof AtRestKeyError) throw error;
+      this.options.log?.(`unknown alerts: crop of ${id} unreadable: ${(error as Error).message}`);
+      throw new ControlError("not-found", `no readable crop for unknown-person alert ${id}`);
     }
   }
 
@@ -202,15 +214,35 @@ export class UnknownAlerts {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
+    let sealedNow = 0;
     for (const name of names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n))) {
+      const path = join(this.dir, name);
       try {
-        const parsed = alertFileSchema.safeParse(JSON.parse(await readFile(join(this.dir, name), "utf8")));
-        if (parsed.success) this.kept.push(parsed.data);
-        else this.options.log?.(`unknown alerts: ${name} skipped: ${formatZodIssue(parsed.error)}`);
+        const { content, inPlaintext } = await this.files.read(path);
+        const parsed = alertFileSchema.safeParse(JSON.parse(content.toString("utf8")));
+        if (!parsed.success) {
+          this.options.log?.(`unknown alerts: ${name} skipped: ${formatZodIssue(parsed.error)}`);
+          continue;
+        }
+        this.kept.push(parsed.data);
+        if (inPlaintext) {
+          await this.files.write(path, content);
+          sealedNow++;
+        }
       } catch (error) {
+        if (error instanceof AtRestKeyError) throw error;
         this.options.log?.(`unknown alerts: ${name} skipped: ${(error as Error).message}`);
       }
     }
+    for (const { alert } of this.kept) {
+      if (alert.cropUrl === null) continue;
+      try {
+        if (await this.files.ensureSealed(join(this.dir, `${alert.id}.jpg`))) sealedNow++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
     this.kept.sort((a, b) => a.receivedAt - b.receivedAt);
+    if (sealedNow > 0) this.options.log?.(`unknown alerts: ${sealedNow} files written before encryptAtRest was set are now encrypted`);
   }
 }

@@ -8,11 +8,17 @@
  * and its embedding), each written whole to a temporary file and renamed (core/atomic-write.ts); the JSON is
  * written last, so a face is known only once both are there. A restart reads the JSON files back; faces past the
  * retention, over the cap, and files that no face accounts for are deleted at start and every `purgeIntervalMs`.
+ *
+ * With encryptAtRest (`files` with a key, core/at-rest-files.ts) both files are sealed with AES-256-GCM (mode 600
+ * either way). A store written before the key was set is encrypted in place at start (a log line says how many
+ * files); a file sealed with another key, or a sealed store without a key, stops the start with one line naming the
+ * file, before anything is purged: nothing is skipped and then deleted as stray.
  */
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../../core/atomic-write.js";
+import { AtRestKeyError } from "../../core/at-rest-cipher.js";
+import { AtRestFiles } from "../../core/at-rest-files.js";
 import { formatZodIssue } from "../../core/format-issue.js";
 import { eventId } from "../../protocol/api-events.js";
 import type { StoredFace } from "../../protocol/api-faces.js";
@@ -47,6 +53,8 @@ export type KeptFace = Omit<StoredFace, "cropUrl"> & { embedding: Float32Array; 
 
 export type FaceStoreOptions = {
   dir: string;
+  /** How the files are written and read: sealed when it has a key (default: as they are). */
+  files?: AtRestFiles;
   retentionHours?: number;
   maxFaces?: number;
   purgeIntervalMs?: number;
@@ -60,11 +68,13 @@ export class FaceStore {
   private writes: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly files: AtRestFiles;
   readonly retentionHours: number;
   readonly maxFaces: number;
 
   private constructor(private readonly options: FaceStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.files = options.files ?? AtRestFiles.plain;
     this.retentionHours = options.retentionHours ?? DEFAULT_FACE_RETENTION_HOURS;
     this.maxFaces = options.maxFaces ?? DEFAULT_MAX_FACES;
   }
@@ -122,7 +132,7 @@ export class FaceStore {
     const crop = event.crop;
     await this.serial(async () => {
       if (!this.faces.has(id)) return; // purged meanwhile
-      if (crop !== undefined) await writeFileAtomic(join(this.options.dir, `${id}.jpg`), Buffer.from(crop, "base64"));
+      if (crop !== undefined) await this.files.write(join(this.options.dir, `${id}.jpg`), Buffer.from(crop, "base64"));
       await this.writeFace(face);
     });
     if (this.faces.size > this.maxFaces) await this.purge();
@@ -134,10 +144,12 @@ export class FaceStore {
     const face = this.faces.get(id);
     if (!face?.hasCrop) return undefined;
     try {
-      return await readFile(join(this.options.dir, `${id}.jpg`));
+      return (await this.files.read(join(this.options.dir, `${id}.jpg`))).content;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
+      if (error instanceof AtRestKeyError) throw error;
+      this.options.log?.(`faces: crop of ${id} unreadable: ${(error as Error).message}`);
+      return undefined;
     }
   }
 
@@ -215,7 +227,7 @@ export class FaceStore {
   private writeFace(face: KeptFace): Promise<void> {
     const { embedding, ...fields } = face;
     const record = { format: "facefleet-face", ...fields, dimensions: embedding.length, embedding: encodeVector(embedding) };
-    return writeFileAtomic(join(this.options.dir, `${face.id}.json`), `${JSON.stringify(record)}\n`);
+    return this.files.write(join(this.options.dir, `${face.id}.json`), `${JSON.stringify(record)}\n`);
   }
 
   private async load(): Promise<void> {
@@ -226,9 +238,12 @@ export class FaceStore {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
     const loaded: KeptFace[] = [];
+    let sealedNow = 0;
     for (const name of names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n))) {
+      const path = join(this.options.dir, name);
       try {
-        const parsed = faceFileSchema.safeParse(JSON.parse(await readFile(join(this.options.dir, name), "utf8")));
+        const { content, inPlaintext } = await this.files.read(path);
+        const parsed = faceFileSchema.safeParse(JSON.parse(content.toString("utf8")));
         if (!parsed.success) {
           this.options.log?.(`faces: ${name} skipped: ${formatZodIssue(parsed.error)}`);
           continue;
@@ -236,11 +251,26 @@ export class FaceStore {
         const { format: _format, dimensions, embedding, type, ...fields } = parsed.data;
         if (type === "person_left") continue;
         loaded.push({ ...fields, type, embedding: decodeVector(embedding, dimensions) });
+        if (inPlaintext) {
+          await this.files.write(path, content);
+          sealedNow++;
+        }
       } catch (error) {
+        if (error instanceof AtRestKeyError) throw error;
         this.options.log?.(`faces: ${name} skipped: ${(error as Error).message}`);
+      }
+    }
+    for (const face of loaded) {
+      if (!face.hasCrop) continue;
+      try {
+        if (await this.files.ensureSealed(join(this.options.dir, `${face.id}.jpg`))) sealedNow++;
+      } catch (error) {
+        if (error instanceof AtRestKeyError) throw error;
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
     }
     for (const face of loaded.sort((a, b) => a.time - b.time)) this.faces.set(face.id, face);
     if (loaded.length > 0) this.options.log?.(`faces: ${loaded.length} kept faces read back`);
+    if (sealedNow > 0) this.options.log?.(`faces: ${sealedNow} files written before encryptAtRest was set are now encrypted`);
   }
 }

@@ -12,10 +12,11 @@ export class CorrectionsFeature implements Feature {
 
   constructor(private readonly gallery: GalleryFeature) {}
 
-  async start({ config, bus, log }: FeatureContext): Promise<void> {
+  async start({ config, bus, log, atRest }: FeatureContext): Promise<void> {
     const corrections = await startCorrections({
       writer: this.gallery.gallery.writer,
       stateDir: config.stateDir,
+      files: atRest,
       recentEvents: config.corrections.recentEvents,
       eventRetentionHours: config.corrections.retentionHours,
       eventPurgeIntervalMs: config.corrections.purgeIntervalMs,

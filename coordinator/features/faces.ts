@@ -14,10 +14,11 @@ export class FacesFeature implements Feature {
 
   constructor(private readonly gallery: GalleryFeature) {}
 
-  async start({ config, bus, log }: FeatureContext): Promise<void> {
+  async start({ config, bus, log, atRest }: FeatureContext): Promise<void> {
     const { faces } = config;
     const store = await FaceStore.open({
       dir: join(config.stateDir, "faces"),
+      files: atRest,
       retentionHours: faces.retentionHours,
       maxFaces: faces.maxFaces,
       purgeIntervalMs: faces.purgeIntervalMs,

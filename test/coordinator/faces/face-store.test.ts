@@ -1,10 +1,13 @@
-/** The face store (coordinator/faces/face-store.ts): what is kept, retention and cap, files on disk, a restart. */
+/** The face store (coordinator/faces/face-store.ts): what is kept, retention and cap, files on disk, a restart, encrypted at rest. */
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { FaceStore } from "../../../coordinator/faces/face-store.js";
+import { atRestKey } from "../../../core/at-rest-cipher.js";
+import { AtRestFiles } from "../../../core/at-rest-files.js";
 import { eventId } from "../../../protocol/api-events.js";
 import type { RecognitionEvent } from "../../../protocol/event.js";
 
@@ -128,4 +131,46 @@ test("the cap: at most maxFaces, the oldest go first", async () => {
   );
   assert.equal((await readdir(dir)).length, 6, "three faces, two files each");
   await store.stop();
+});
+
+test("encrypted at rest: sealed files read back; a damaged one is skipped with a log line; a wrong key stops the open and deletes nothing", async () => {
+  const dir = await tempDir();
+  const key = atRestKey(randomBytes(32));
+  const files = new AtRestFiles(key);
+  const first = await FaceStore.open({ dir, now: () => T0, files });
+  for (let i = 0; i < 3; i++) await first.observe(event(i, T0 + i));
+  await first.stop();
+  const ids = first.all().map((f) => f.id);
+  for (const name of await readdir(dir)) assert.equal((await readFile(join(dir, name))).subarray(0, 4).toString("latin1"), "FFAR", name);
+
+  const stored = async () => (await readdir(dir)).sort();
+  const before = await stored();
+  await assert.rejects(
+    FaceStore.open({ dir, now: () => T0, files: new AtRestFiles(atRestKey(randomBytes(32))) }),
+    /[0-9a-f]{16}\.json is encrypted with key [0-9a-f]{16}, not with the configured key [0-9a-f]{16} \(encryptAtRest\): wrong key$/,
+  );
+  await assert.rejects(FaceStore.open({ dir, now: () => T0 }), /is encrypted at rest \(key [0-9a-f]{16}\) but encryptAtRest is not set/);
+  assert.deepEqual(await stored(), before, "nothing purged as stray");
+
+  const damaged = join(dir, `${ids[0]}.json`);
+  const bytes = await readFile(damaged);
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+  await writeFile(damaged, bytes);
+  const crop = join(dir, `${ids[1]}.jpg`);
+  await writeFile(crop, (await readFile(crop)).subarray(0, 40));
+  const logs: string[] = [];
+  const second = await FaceStore.open({ dir, now: () => T0, files, log: (l) => logs.push(l) });
+  assert.deepEqual(
+    second.all().map((f) => f.id),
+    ids.slice(1),
+    "the damaged face is skipped, the others read back",
+  );
+  assert.ok(
+    logs.some((l) => l.includes(`${ids[0]}.json skipped: `) && l.includes("is damaged: its encryption tag does not match")),
+    logs.join("\n"),
+  );
+  assert.equal(await second.crop(ids[1] as string), undefined, "a damaged crop: none (logged)");
+  assert.ok(logs.some((l) => l.startsWith(`faces: crop of ${ids[1]} unreadable: `)));
+  assert.deepEqual(await second.crop(ids[2] as string), Buffer.from(CROP, "base64"));
+  await second.stop();
 });
