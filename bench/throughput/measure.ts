@@ -1,16 +1,29 @@
 /**
  * One throughput measurement in its own process (so peak RSS is its own): runs the recognition pipeline
  * with one recognizer, precision and thread count over a set of pictures and prints one JSON line.
- *   node dist/bench/throughput/measure.js --precision int8 --threads 1 --set images|video [--recognizer ID]
+ *   node dist/bench/throughput/measure.js --precision int8 --threads 1 --set images|video|video-camera [--recognizer ID]
+ * `video-camera`: the video's frames as one camera's stream through the agent's FrameProcessor (tracks: a named
+ * face is not embedded again in every frame, the plausibility check once per face; `--concurrency 2`: the next
+ * frame decoded and detected on a DetectThread meanwhile, as worker.framesInFlight 2); the other sets analyse
+ * every picture on its own (every face detected, checked, embedded and matched).
  * Without --recognizer, the manifest's default recognizer for the precision.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import sharp from "sharp";
+import { trackSettingsSchema } from "../../agent/config.js";
+import { FrameProcessor } from "../../agent/worker/frame-processor.js";
+import { Trackers } from "../../agent/worker/tracker.js";
+import type { FrameHeaders } from "../../protocol/frame-headers.js";
+import { topics } from "../../protocol/topics.js";
+import { DetectThread } from "../../recognition/detect-thread.js";
+import { inProcessDetection } from "../../recognition/frame-detection.js";
 import { emptyGallery, upsertIdentities } from "../../recognition/gallery.js";
 import { GalleryMatcher } from "../../recognition/match.js";
 import { RecognitionPipeline } from "../../recognition/pipeline.js";
+import { recognitionSettingsSchema } from "../../recognition/recognition-settings.js";
 import { examplesDir, useBenchModels } from "../support/shared-data.js";
 import { extractFrames } from "../support/video-frames.js";
 
@@ -38,18 +51,20 @@ function walkImages(dir: string): string[] {
   return out;
 }
 
+const camera = values.set === "video-camera";
 const inputs: Buffer[] =
-  values.set === "video"
+  values.set === "video" || camera
     ? extractFrames(join(examplesDir, "examples", "short_hamilton_clip.mp4"), 10)
     : walkImages(join(examplesDir, "examples")).map((p) => readFileSync(p));
 
-const pipeline = await RecognitionPipeline.load({
+const settings = {
   precision: values.precision as "fp32" | "int8",
   threads: Number(values.threads),
   executionProvider: "cpu",
   detector: values.detector,
   recognizer: values.recognizer,
-});
+} as const;
+const pipeline = await RecognitionPipeline.load(settings);
 // A gallery of 100 people so matching costs what a small deployment's would.
 const gallery = upsertIdentities(
   emptyGallery(pipeline.recognizer),
@@ -90,7 +105,54 @@ async function lane(): Promise<void> {
     stages.total.push(t2 - t0);
   }
 }
-await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, () => lane()));
+/** The frames as one camera's stream through the agent's FrameProcessor, `concurrency` frames in flight (1 or 2). */
+async function cameraStream(): Promise<void> {
+  const inFlight = Number(values.concurrency) >= 2 ? 2 : 1;
+  const detection =
+    inFlight === 2
+      ? await DetectThread.start(recognitionSettingsSchema.parse(settings), inProcessDetection(pipeline), (l) =>
+          process.stderr.write(`${l}\n`),
+        )
+      : inProcessDetection(pipeline);
+  const processor = new FrameProcessor(
+    pipeline,
+    { matcher, version: 1 },
+    new Trackers(trackSettingsSchema.parse({}), "bench"),
+    "bench",
+    false,
+    null,
+    detection,
+  );
+  const { width = 0, height = 0 } = await sharp(inputs[0] as Buffer).metadata();
+  const records = inputs.map((bytes, i) => {
+    const headers: FrameHeaders = {
+      "schema-version": 1,
+      camera: "hamilton",
+      seq: i + 1,
+      "capture-time": 1_700_000_000_000 + i * 100,
+      width,
+      height,
+      format: "jpeg",
+      producer: "bench",
+    };
+    return { topic: topics.frames, partition: 0, offset: String(i), headers, bytes };
+  });
+  let ahead = inFlight === 2 && records[0] ? processor.detect(records[0]) : undefined;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as (typeof records)[number];
+    const detected = ahead;
+    const next = records[i + 1];
+    ahead = inFlight === 2 && next ? processor.detect(next) : undefined;
+    const out = await processor.process(record, record.headers["capture-time"], detected);
+    faces += out.detection.faces.length;
+    embedded += out.embeddings.run;
+    for (const key of ["decode", "detect", "align", "embed", "match"] as const) stages[key].push(out.timings[key] ?? 0);
+    stages.total.push(out.timings.total ?? 0);
+  }
+  await detection.close();
+}
+if (camera) await cameraStream();
+else await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, () => lane()));
 const elapsed = (performance.now() - started) / 1000;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,7 +1,8 @@
 /**
  * Throughput and memory of the recognition core, per recognizer and precision (the SFace rewrite, the default, and
  * the dlib ResNet for comparison, each fp32 and int8; `--recognizer ID,...`): every thread count on the shared
- * images and on the frames of short_hamilton_clip.mp4 (10 fps), each in its own process; peak RSS of
+ * images and on the frames of short_hamilton_clip.mp4 (10 fps), each picture on its own and, `video-camera`, the
+ * frames as one camera's stream through the agent's FrameProcessor (tracks), each in its own process; peak RSS of
  * `facefleet identify` over 100 pictures per recognizer; and the face_recognition baseline's figures from the same
  * run when its virtualenv exists (bench/baseline/setup.sh). Writes bench/results/throughput.json and throughput.md;
  * the accuracy quoted beside the speed comes from bench/results/accuracy.json and the baseline's JSON files.
@@ -37,6 +38,8 @@ type Measurement = {
   set: string;
   pictures: number;
   faces: number;
+  /** Faces embedded (every recognisable one, except on `video-camera`, where a named track's are not). */
+  embedded?: number;
   picturesPerSecond: number;
   embedMsPerFace: number;
   stages: Record<string, { medianMs: number; meanMs: number }>;
@@ -132,7 +135,7 @@ async function measureAll(recognizers: string[]): Promise<ThroughputResult> {
   ];
   const baselineBefore = ratesOf(baselineSpeed(1));
   const measurements: Measurement[] = [];
-  for (const set of ["images", "video"]) {
+  for (const set of ["images", "video", "video-camera"]) {
     for (const recognizer of recognizers) {
       measurements.push(measure(recognizer, 1, set));
       // Two pictures in flight with one thread each: how a worker serving several cameras uses both cores. (Two
@@ -263,6 +266,13 @@ if (baseline) {
     lines.push(
       `| facefleet, YuNet + ${recognizer} | ${single?.picturesPerSecond ?? "n/a"} (${ratio(single?.picturesPerSecond, baseVideo)}) | ${fastest?.picturesPerSecond ?? "n/a"} (${ratio(fastest?.picturesPerSecond, baseVideo)}, ${fastest?.threads} thread${fastest?.threads === 1 ? "" : "s"}, ${fastest?.concurrency} in flight) | ${images?.picturesPerSecond ?? "n/a"} (${ratio(images?.picturesPerSecond, baseImages)}) | ${acc ? pct(acc.lfwVerification.accuracy) : "not in accuracy.json"} | ${acc ? `${pct(acc.lfwIdentification.distance.top1)} / ${pct(acc.lfwIdentification.distance.unknownRejection)}` : "—"} |`,
     );
+    // The same video as one camera's stream through the agent's FrameProcessor (tracks), measure.ts.
+    const stream = find("video-camera", recognizer, 1, 1);
+    const streamBest = best("video-camera", recognizer);
+    if (stream)
+      lines.push(
+        `| facefleet as an agent runs a camera (tracks: a named face not embedded in every frame, plausibility once per face), YuNet + ${recognizer} | ${stream.picturesPerSecond} (${ratio(stream.picturesPerSecond, baseVideo)}; ${stream.embedded} of ${stream.faces} faces embedded) | ${streamBest?.picturesPerSecond ?? "n/a"} (${ratio(streamBest?.picturesPerSecond, baseVideo)}, ${streamBest?.concurrency} in flight) | — | as above | as above |`,
+      );
   }
   const ourVideo = recognizers.map((r) => find("video", r, 1, 1)).find((m) => m !== undefined);
   if (ourVideo && b.video?.faces_detected && b.video.images && baseVideo) {
