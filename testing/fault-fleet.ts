@@ -41,6 +41,8 @@ export type FaultFleetOptions = {
   intervalMs: number;
   /** Extra agent settings merged into `worker` (e.g. maxFrameAgeMs). */
   worker?: Record<string, unknown>;
+  /** Each process writes its memory (rss, heap) to `<memoryDir>/<name>.json` every 5 s (testing/fault-preload.ts). */
+  memoryDir?: string;
 };
 
 /** What happened to the frames of one fault. */
@@ -161,7 +163,7 @@ export class FaultFleet {
   }
 
   startCoordinator(): FleetProcess {
-    this.coordinator = new FleetProcess("coordinator", ["coordinator", "--config", this.coordinatorConfig]);
+    this.coordinator = new FleetProcess("coordinator", ["coordinator", "--config", this.coordinatorConfig], this.preloadEnv("coordinator"));
     this.processes.push(this.coordinator);
     return this.coordinator;
   }
@@ -186,7 +188,7 @@ export class FaultFleet {
     };
     writeFileSyncJson(file, config);
     const env: NodeJS.ProcessEnv = {
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${preload}`.trim(),
+      ...this.preloadEnv(id),
       FACEFLEET_FAULT_REDIRECT: `${this.options.basePort}:${run.kafkaProxy.port}`,
       FACEFLEET_FAULT_CLOCK_OFFSET_MS: String(clockOffsetMs),
     };
@@ -194,6 +196,14 @@ export class FaultFleet {
     run.clockOffsetMs = clockOffsetMs;
     this.processes.push(run.process);
     return run.process;
+  }
+
+  /** testing/fault-preload.ts in a process of this fleet (and its memory file, when asked for). */
+  private preloadEnv(name: string): NodeJS.ProcessEnv {
+    return {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${preload}`.trim(),
+      ...(this.options.memoryDir ? { FACEFLEET_FAULT_MEMORY_FILE: path.join(this.options.memoryDir, `${name}.json`) } : {}),
+    };
   }
 
   agent(id: string): AgentRun {

@@ -51,3 +51,17 @@ if (offset !== 0) {
   }
   globalThis.Date = SkewedDate as DateConstructor;
 }
+
+// FACEFLEET_FAULT_MEMORY_FILE=PATH: this process's memory (rss, heap) written there every 5 s, for the soak.
+const memoryFile = process.env.FACEFLEET_FAULT_MEMORY_FILE;
+if (memoryFile) {
+  const { renameSync, writeFileSync } = await import("node:fs");
+  const write = () => {
+    const m = process.memoryUsage();
+    const temp = `${memoryFile}.tmp`;
+    writeFileSync(temp, JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external }));
+    renameSync(temp, memoryFile);
+  };
+  write();
+  setInterval(write, 5000).unref();
+}
