@@ -197,6 +197,8 @@ export type ProducedFrame = { partition: number; seq: number; at: number };
 /** One frame per partition (camera `cam-<p>` on partition p) every `intervalMs`, until stopped. */
 export class FrameFlow {
   readonly produced: ProducedFrame[] = [];
+  /** Rounds whose send failed (their frames are not in `produced`). */
+  failedSends = 0;
   private readonly nextSeq = new Map<number, number>();
   private running = false;
   private loop: Promise<void> | undefined;
@@ -215,7 +217,11 @@ export class FrameFlow {
     flow.loop = (async () => {
       while (flow.running) {
         const started = Date.now();
-        await flow.round();
+        // A send the broker never acknowledged (it was down or hung past the producer's retries) is not
+        // counted as produced; the next round goes on with new seqs.
+        await flow.round().catch(() => {
+          flow.failedSends++;
+        });
         await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
       }
     })();

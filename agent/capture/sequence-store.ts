@@ -7,7 +7,9 @@
  * background when half of it is used (next() waits for the write only if the block runs out
  * first). A clean close writes `reserved = next seq` with `clean: true`, so a restart continues
  * with no gap; after a crash the producer resumes at the reservation: seqs jump by less than one
- * block and are never reused. Files are written atomically (temp file + rename).
+ * block and are never reused. Files are written atomically (temp file + rename). A failed background write (disk full)
+ * is tried again at the next extension; once the durable block is used up, next() fails with the file's name until
+ * a write succeeds: capture pauses, then resumes with no seq reused.
  * One producer per camera and state dir at a time.
  */
 import { readFile } from "node:fs/promises";
@@ -55,15 +57,21 @@ export class SequenceStore {
     if (previous && previous.camera !== camera) throw new FacefleetError(`${file} belongs to camera '${previous.camera}', not '${camera}'`);
     const start = previous?.reserved ?? 0;
     const store = new SequenceStore(file, camera, block, start, previous && { from: previous.reserved, clean: previous.clean });
-    await store.write(start + block, false);
+    try {
+      await store.write(start + block, false);
+    } catch (error) {
+      throw new FacefleetError(`cannot write sequence state ${file}: ${(error as Error).message}`);
+    }
     return store;
   }
 
   /** The next seq (strictly increasing); waits only if the durable reservation is used up. */
   async next(): Promise<number> {
     if (this.closed) throw new Error("sequence store is closed");
-    if (this.failure) throw this.failure;
     while (this.nextSeq >= this.reserved) {
+      // A reservation write that failed earlier (disk full, read-only) is tried again here, so capture resumes once
+      // the disk has room; until then every call fails with that write's error.
+      this.failure = undefined;
       this.extend();
       await this.extending;
       if (this.failure) throw this.failure;

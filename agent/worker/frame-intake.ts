@@ -30,6 +30,8 @@ export function admitFrame(
   message: Pick<KafkaMessage, "offset" | "key" | "value" | "headers">,
   limits: AdmissionLimits,
   now = Date.now(),
+  /** What to take off a camera's apparent age for the clocks' difference (capture-clock.ts); none by default. */
+  clockOffsetMs: (camera: string) => number = () => 0,
 ): Admission {
   const size = message.value?.length ?? 0;
   if (size > limits.maxFrameBytes) {
@@ -64,7 +66,7 @@ export function admitFrame(
   }
   if (!message.value || size === 0) return { kind: "reject", stage: "decode", camera: headers.camera, reason: "empty frame (no bytes)" };
   const frame: FrameRecord = { topic, partition, offset: message.offset, headers, bytes: message.value };
-  const ageMs = now - headers["capture-time"];
+  const ageMs = now - headers["capture-time"] - clockOffsetMs(headers.camera);
   if (limits.maxFrameAgeMs > 0 && ageMs > limits.maxFrameAgeMs) return { kind: "stale", frame, ageMs };
   return { kind: "frame", frame };
 }

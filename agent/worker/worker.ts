@@ -10,6 +10,7 @@ import { AnnotationDemand } from "./annotation-demand.js";
 import { FrameAnnotator } from "./annotator.js";
 import { consumerGroupOwnership, type PartitionOwnership } from "./assignment.js";
 import { PlanOwnership } from "./assignment-plan.js";
+import { CaptureClock } from "./capture-clock.js";
 import { deadLetterMessage } from "./dead-letter.js";
 import { type Admission, admitFrame } from "./frame-intake.js";
 import { FrameProcessor, type GalleryView } from "./frame-processor.js";
@@ -65,6 +66,14 @@ export class InferenceWorker {
   private timers: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | undefined;
   private readonly staleNotes = new Map<string, { count: number; lastAgeMs: number; loggedAt: number }>();
+  /** This agent's clock against each camera's, for the stale-frame rule (capture-clock.ts). */
+  private readonly captureClock = new CaptureClock((camera, offsetMs) =>
+    this.log(
+      offsetMs === 0
+        ? `clock: camera ${camera}'s capture times agree with this agent's clock again`
+        : `clock: camera ${camera}'s capture times are ${Math.round(Math.abs(offsetMs) / 1000)} s ${offsetMs > 0 ? "behind" : "ahead of"} this agent's clock (its newest frames); the stale-frame rule allows for it`,
+    ),
+  );
   private dlqLoggedAt = 0;
   private dlqUnlogged = 0;
   private failed!: (error: Error) => void;
@@ -150,6 +159,7 @@ export class InferenceWorker {
       partitionsConsumedConcurrently: settings.framesInFlight,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const { topic, partition, messages } = batch;
+        this.observeHead(topic, partition, messages.at(-1), batch.highWatermark);
         const started = new Map<number, StartedFrame>();
         const start = (i: number) => {
           const message = messages[i];
@@ -215,10 +225,23 @@ export class InferenceWorker {
     return this.stopping;
   }
 
+  /** The last frame of a batch that reached the partition's end is its camera's newest: a sample of the clocks' difference. */
+  private observeHead(topic: string, partition: number, message: KafkaMessage | undefined, highWatermark: string): void {
+    if (!message || BigInt(message.offset) + 1n !== BigInt(highWatermark)) return;
+    const now = Date.now();
+    // Only a frame that passes the checks at the boundary counts (a bad one goes to the DLQ when its turn comes).
+    const admission = admitFrame(topic, partition, message, { ...this.options.settings, maxFrameAgeMs: 0 }, now);
+    if (admission.kind !== "frame") return;
+    const { headers } = admission.frame;
+    this.captureClock.observeHead(headers.camera, message.offset, now - headers["capture-time"]);
+  }
+
   /** Admits a frame (frame-intake.ts) and, when it is to be processed, starts its decode and detect stages. */
   private startFrame(topic: string, partition: number, message: KafkaMessage): StartedFrame {
     const startedAt = Date.now();
-    const admission = admitFrame(topic, partition, message, this.options.settings, startedAt);
+    const admission = admitFrame(topic, partition, message, this.options.settings, startedAt, (camera) =>
+      this.captureClock.offsetMs(camera),
+    );
     if (admission.kind !== "frame") return { startedAt, admission };
     const detected = this.processor.detect(admission.frame);
     detected.catch(() => {}); // handled by handle(); a frame left behind by a stopped batch is simply dropped
