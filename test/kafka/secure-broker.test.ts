@@ -12,7 +12,7 @@
  * no process printed a SCRAM password.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -74,6 +74,37 @@ async function describeCluster(kafka: kafkajs.Kafka): Promise<void> {
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+test("up --secure on a plaintext data dir fails in one line, exit 1, before anything is made", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "facefleet-plain-"));
+  try {
+    // A formatted dir without a security-mode file: made before --secure existed, i.e. plaintext.
+    mkdirSync(path.join(dataDir, "data"));
+    writeFileSync(path.join(dataDir, "data", "meta.properties"), "version=1\n");
+    const run = new FleetProcess("kafka", [
+      "kafka",
+      "up",
+      "--secure",
+      "--data-dir",
+      dataDir,
+      "--port",
+      String(PORT),
+      "--controller-port",
+      String(PORT + 1),
+    ]);
+    const code = await run.exited;
+    assert.equal(code, 1);
+    assert.equal(run.lines.length, 1, run.dump());
+    assert.match(
+      run.lines[0]?.line ?? "",
+      /holds a plaintext Kafka .*not switched to SASL_SSL: stop it with 'facefleet kafka down.*--data-dir <a new dir>'/,
+    );
+    assert.throws(() => statSync(path.join(dataDir, "tls")), { code: "ENOENT" }, "no TLS files made");
+    assert.throws(() => statSync(path.join(dataDir, "credentials.json")), { code: "ENOENT" });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
 
 test("kafka up --secure: SASL_SSL + ACLs; coordinator, agent and CLI connect with the generated credentials", {
   timeout: 240_000,
