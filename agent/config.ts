@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { withKafkaCredentials } from "../kafka/credentials.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
@@ -175,7 +176,7 @@ export const agentConfigSchema = z
     /** The JSON Schema an editor checks the file with (config/schema/agent.schema.json); ignored by the agent. */
     $schema: z.string().optional(),
     agentId: agentIdSchema.describe("The agent's id: MQTT topics, health reports, the Kafka client id facefleet-agent-<id>."),
-    kafka: kafkaConnectionSchema.prefault({}).describe("How the agent reaches Kafka: brokers, clientId, ssl, sasl."),
+    kafka: kafkaConnectionSchema.prefault({}).describe("How the agent reaches Kafka: brokers, clientId, ssl, sasl, credentials."),
     roles: z
       .strictObject({
         capture: z
@@ -228,6 +229,8 @@ export function parseAgentConfig(json: unknown, options: string | ParseConfigOpt
   // A client id that names the agent, unless the file chose one.
   const kafkaInput = (json as { kafka?: { clientId?: unknown } }).kafka;
   if (kafkaInput?.clientId === undefined) config.kafka.clientId = `facefleet-agent-${config.agentId}`;
+  // kafka.credentials (a file of ssl + sasl, kafka/credentials.ts) is read now: a bad one fails at start, naming the field.
+  config.kafka = withKafkaCredentials(config.kafka);
   return config;
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { encryptAtRestSchema } from "../core/at-rest-key.js";
 import { type ConfigOverride, type FieldSource, loadConfig, type ParseConfigOptions, parseConfig } from "../core/config-loader.js";
 import { kafkaConnectionSchema } from "../kafka/connection-config.js";
+import { withKafkaCredentials } from "../kafka/credentials.js";
 import { streamTargetPattern } from "../media/stream-target.js";
 import { frameHeadersSchema } from "../protocol/frame-headers.js";
 import { topics } from "../protocol/topics.js";
@@ -192,7 +193,10 @@ export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
 
 /** Validates a coordinator config; the error is one line naming the field. */
 export function parseCoordinatorConfig(json: unknown, options: string | ParseConfigOptions = "config"): CoordinatorConfig {
-  return parseConfig(coordinatorConfigSchema, json ?? {}, typeof options === "string" ? { origin: options } : options);
+  const config = parseConfig(coordinatorConfigSchema, json ?? {}, typeof options === "string" ? { origin: options } : options);
+  // kafka.credentials (a file of ssl + sasl, kafka/credentials.ts) is read now: a bad one fails at start, naming the field.
+  config.kafka = withKafkaCredentials(config.kafka);
+  return config;
 }
 
 /** `facefleet coordinator --config FILE` (YAML or JSON), with overrides on top. */

@@ -1,10 +1,24 @@
 import { readFileSync } from "node:fs";
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
+import { FacefleetError } from "../core/errors.js";
 import { type KafkaConnectionInput, kafkaConnectionSchema } from "./connection-config.js";
+import { withKafkaCredentials } from "./credentials.js";
 
-/** A kafkajs client from a validated connection config (TLS files read here, secrets never logged). */
+/** A PEM file of `kafka.ssl`, read now; an error names the field and the file. */
+function readPem(file: string, field: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new FacefleetError(`kafka.ssl.${field}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/**
+ * A kafkajs client from a validated connection config: its credentials file applied (kafka/credentials.ts),
+ * TLS files read here, secrets never logged.
+ */
 export function createKafka(input: KafkaConnectionInput, level: logLevel = logLevel.WARN): Kafka {
-  const c = kafkaConnectionSchema.parse(input);
+  const c = withKafkaCredentials(kafkaConnectionSchema.parse(input));
   const config: KafkaConfig = {
     clientId: c.clientId,
     brokers: c.brokers,
@@ -16,9 +30,9 @@ export function createKafka(input: KafkaConnectionInput, level: logLevel = logLe
   else if (c.ssl) {
     config.ssl = {
       rejectUnauthorized: c.ssl.rejectUnauthorized,
-      ca: c.ssl.ca ? [readFileSync(c.ssl.ca, "utf8")] : undefined,
-      cert: c.ssl.cert ? readFileSync(c.ssl.cert, "utf8") : undefined,
-      key: c.ssl.key ? readFileSync(c.ssl.key, "utf8") : undefined,
+      ca: c.ssl.ca ? [readPem(c.ssl.ca, "ca")] : undefined,
+      cert: c.ssl.cert ? readPem(c.ssl.cert, "cert") : undefined,
+      key: c.ssl.key ? readPem(c.ssl.key, "key") : undefined,
     };
   }
   if (c.sasl) config.sasl = { mechanism: c.sasl.mechanism, username: c.sasl.username, password: c.sasl.password } as KafkaConfig["sasl"];

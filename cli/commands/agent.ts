@@ -7,7 +7,7 @@ import { parseBrokerList } from "../../kafka/connection-config.js";
 import type { Command } from "../main.js";
 import { parseOptions, requireString } from "../parse-options.js";
 
-const help = `usage: facefleet agent --config FILE [--brokers H:P,...] [--camera ID=SOURCE|SOURCE]...
+const help = `usage: facefleet agent --config FILE [--brokers H:P,...] [--kafka-credentials FILE] [--camera ID=SOURCE|SOURCE]...
 
 Runs an edge agent from its config file (YAML or JSON; see agent/config.ts, agent/README.md and the
 JSON Schema config/schema/agent.schema.json). The options below override the file.
@@ -22,6 +22,9 @@ A second signal exits at once (the frames in flight are then processed again by 
 
   --config FILE         the agent's config file (.yaml / .yml: YAML, else JSON)
   --brokers H:P,...     kafka.brokers
+  --kafka-credentials FILE
+                        kafka.credentials: TLS CA and SASL user of a secure broker, e.g. the
+                        credentials.json of 'facefleet kafka up --secure' (kafka/README.md)
   --camera ID=SOURCE    a camera of roles.capture (repeat for more; replaces the file's list); a bare
                         SOURCE gets the id <agentId>-<last part of SOURCE>, e.g. /dev/video0 -> <id>-video0
   -h, --help            this text`;
@@ -32,6 +35,7 @@ export const agentCommand: Command = {
     const { values, positionals } = parseOptions(args, {
       config: { type: "string" },
       brokers: { type: "string" },
+      "kafka-credentials": { type: "string" },
       camera: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     });
@@ -46,6 +50,11 @@ export const agentCommand: Command = {
     if (values.brokers !== undefined) {
       overrides.push({ path: ["kafka", "brokers"], value: parseBrokerList(values.brokers) });
       sources.push(["kafka.brokers", "--brokers"]);
+    }
+    const credentials = values["kafka-credentials"];
+    if (credentials !== undefined) {
+      overrides.push({ path: ["kafka", "credentials"], value: credentials });
+      sources.push(["kafka.credentials", "--kafka-credentials"]);
     }
     const cameras = values.camera;
     if (cameras !== undefined) {

@@ -27,6 +27,8 @@ replace their earlier embeddings; other identities in the gallery are kept. FILE
                    (as facefleet gallery push does) and print the gallery version the agents will reach
   --brokers LIST   with --publish: host:port,... (default 127.0.0.1:9092)
   --config FILE    with --publish: take the Kafka connection from a config file's kafka section (agent or coordinator)
+  --kafka-credentials FILE
+                   with --publish: TLS CA and SASL user of a secure broker (kafka up --secure's credentials.json)
   --topic NAME     with --publish: gallery topic (default ${topics.gallery})
 
 ${recognitionOptionsHelp}`;
@@ -40,6 +42,7 @@ export const enrollCommand: Command = {
       publish: { type: "boolean" },
       brokers: { type: "string" },
       config: { type: "string" },
+      "kafka-credentials": { type: "string" },
       topic: { type: "string" },
       help: { type: "boolean" },
       ...recognitionOptions,

@@ -29,6 +29,8 @@ options:
   --topic NAME       gallery topic (default ${topics.gallery})
   --brokers LIST     host:port,... (default 127.0.0.1:9092)
   --config FILE      take the Kafka connection from a config file's kafka section (agent or coordinator)
+  --kafka-credentials FILE
+                     TLS CA and SASL user of a secure broker (kafka up --secure's credentials.json)
   --json             list as JSON
   -h, --help         this text`;
 
@@ -41,6 +43,7 @@ export const galleryCommand: Command = {
       topic: { type: "string" },
       brokers: { type: "string" },
       config: { type: "string" },
+      "kafka-credentials": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../core/errors.js";
-import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp } from "../../kafka/local/local-broker.js";
+import { type KafkaOptionsInput, kafkaDown, kafkaStatus, kafkaUp, type SecureInfo } from "../../kafka/local/local-broker.js";
 import { DEFAULT_DATA_DIR, DEFAULT_JARS_DIR } from "../../kafka/local/options.js";
 import type { Command } from "../main.js";
 
@@ -12,13 +12,19 @@ Kafka's own jars (resolved from Maven Central with mvn on the first 'up').
 
   up       start the broker (detached) and wait until it answers; reports a running one instead
   down     stop it (SIGTERM, then SIGKILL after 30 s); exit 0 if none was running
-  status   running/stopped, pid, bootstrap address; exit 0 if running, 3 if not
+  status   running/stopped, pid, bootstrap address (and, for a secure broker, its credentials file);
+           exit 0 if running, 3 if not
 
 options:
   --data-dir DIR          broker state, log and pid file (default ${DEFAULT_DATA_DIR})
   --port N                broker port on 127.0.0.1 (default 9092)
   --controller-port N     KRaft controller port (default 9093)
   --heap SIZE             JVM heap, e.g. 512m or 1g (default 512m)
+  --secure                up: a SASL_SSL listener (SCRAM-SHA-512 over TLS) with ACLs; the first 'up --secure'
+                          of a data dir makes a CA and broker certificate (DIR/tls/) and two users, and writes
+                          the client user's credentials to DIR/credentials.json (mode 0600) for
+                          --kafka-credentials / kafka.credentials. A data dir keeps its mode: --secure on a
+                          plaintext one (or none on a secure one) is refused (kafka/README.md)
   --jars-dir DIR          Kafka's jars (default $FACEFLEET_KAFKA_JARS or ${DEFAULT_JARS_DIR})
   -h, --help              this text
 `;
@@ -57,6 +63,7 @@ function parse(args: string[]): { action: string | undefined; help: boolean; opt
   const controllerPort = parsePort(values["controller-port"], "--controller-port");
   if (controllerPort !== undefined) options.controllerPort = controllerPort;
   if (values.heap !== undefined) options.heap = values.heap;
+  if (values.secure === true) options.secure = true;
   return { action: positionals[0], help: values.help === true, options };
 }
 
@@ -71,6 +78,7 @@ function parseOptions(args: string[]) {
       port: { type: "string" },
       "controller-port": { type: "string" },
       heap: { type: "string" },
+      secure: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -79,6 +87,11 @@ function parseOptions(args: string[]) {
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+
+/** The line about a secure broker's listener and where its client credentials are (no secret in it). */
+function secureLine(secure: SecureInfo): string {
+  return `${secure.protocol} (${secure.mechanism}, ACLs); client credentials ${secure.credentialsFile} (--kafka-credentials), CA ${secure.caFile}`;
+}
 
 export const kafkaCommand: Command = {
   summary: "local single-node Kafka broker: up | down | status",
@@ -97,6 +110,7 @@ export const kafkaCommand: Command = {
           say(`Kafka ${r.version} started (pid ${r.pid}) in ${(r.startupMs / 1000).toFixed(1)}s; log ${r.logFile}`);
           say(`bootstrap ${r.bootstrap}`);
         }
+        if (r.secure) say(secureLine(r.secure));
         return 0;
       }
       case "down": {
@@ -109,9 +123,11 @@ export const kafkaCommand: Command = {
         const r = await kafkaStatus(options, say);
         if (r.state === "stopped") {
           say(`stopped (bootstrap would be ${r.bootstrap})`);
+          if (r.secure) say(secureLine(r.secure));
           return STATUS_NOT_RUNNING;
         }
         say(`running pid ${r.pid} bootstrap ${r.bootstrap}${r.version ? ` version ${r.version}` : ""} since ${r.startedAt}`);
+        if (r.secure) say(secureLine(r.secure));
         return 0;
       }
       case undefined:

@@ -23,6 +23,8 @@ schema are reported on stderr and skipped. Nothing is committed: every tail read
   --count N            exit after N records
   --brokers LIST       host:port,... (default 127.0.0.1:9092)
   --config FILE        take the Kafka connection from a config file's kafka section (agent or coordinator)
+  --kafka-credentials FILE
+                       TLS CA and SASL user of a secure broker (kafka up --secure's credentials.json)
   -h, --help           this text`;
 
 const sources = {
@@ -69,6 +71,7 @@ export const tailCommand: Command = {
       count: { type: "string" },
       brokers: { type: "string" },
       config: { type: "string" },
+      "kafka-credentials": { type: "string" },
       help: { type: "boolean", short: "h" },
     });
     if (values.help) {

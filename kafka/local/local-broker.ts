@@ -6,10 +6,11 @@
  *         detached, log to <data>/broker.log, pid to <data>/broker.pid -> wait until it answers.
  * down:   SIGTERM to its process group, wait, SIGKILL after stopTimeoutMs; pid file removed.
  * status: running or stopped, from the pid file (a stale one is removed).
+ * --secure: a SASL_SSL listener with SCRAM users and ACLs (secure.ts); a data dir keeps the mode it was formatted with.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FacefleetError } from "../../core/errors.js";
 import { classpath, javaExecutable, javaMissing } from "./java.js";
@@ -18,14 +19,34 @@ import { type KafkaOptionsInput, type LocalKafka, resolveKafkaOptions } from "./
 import { assertPortFree } from "./port-check.js";
 import { isBrokerAlive, type PidRecord, readPidFile, removePidFile, writePidFile } from "./process-file.js";
 import { ensureJars } from "./resolve-jars.js";
+import {
+  assertModeMatches,
+  type BrokerSecrets,
+  caFile,
+  ensureSecureMaterial,
+  grantClientAcls,
+  kafkajsAuth,
+  recordedMode,
+  scramFormatArgs,
+  writeModeFile,
+} from "./secure.js";
 import { renderProperties, serverProperties } from "./server-properties.js";
-import { formatStorageOnce } from "./storage.js";
+import { formatStorageOnce, isFormatted } from "./storage.js";
 import { waitUntilReady } from "./wait-ready.js";
 
 export type { KafkaOptionsInput } from "./options.js";
 
 /** Progress lines (jar download, formatting, stale pid file) go here; default: nowhere. */
 export type Progress = (line: string) => void;
+
+/** A secure broker's listener and the client credentials file (kafka/credentials.ts) to point clients at. */
+export type SecureInfo = {
+  protocol: "SASL_SSL";
+  mechanism: "SCRAM-SHA-512";
+  credentialsFile: string;
+  adminCredentialsFile: string;
+  caFile: string;
+};
 
 export type UpResult =
   | {
@@ -36,14 +57,27 @@ export type UpResult =
       version: string;
       startupMs: number;
       clusterId?: string;
+      secure?: SecureInfo;
     }
-  | { state: "already-running"; pid: number; bootstrap: string; logFile: string };
+  | { state: "already-running"; pid: number; bootstrap: string; logFile: string; secure?: SecureInfo };
 
 export type DownResult = { state: "stopped"; pid: number; forced: boolean } | { state: "not-running"; stalePid?: number };
 
 export type StatusResult =
-  | { state: "running"; pid: number; bootstrap: string; logFile: string; startedAt: string; version?: string }
-  | { state: "stopped"; stalePid?: number; bootstrap: string };
+  | { state: "running"; pid: number; bootstrap: string; logFile: string; startedAt: string; version?: string; secure?: SecureInfo }
+  | { state: "stopped"; stalePid?: number; bootstrap: string; secure?: SecureInfo };
+
+/** The secure info of a data dir formatted with --secure, else undefined. */
+function secureInfo(k: LocalKafka): SecureInfo | undefined {
+  if (recordedMode(k, isFormatted(k)) !== "sasl_ssl") return undefined;
+  return {
+    protocol: "SASL_SSL",
+    mechanism: "SCRAM-SHA-512",
+    credentialsFile: k.credentialsFile,
+    adminCredentialsFile: k.adminCredentialsFile,
+    caFile: caFile(k),
+  };
+}
 
 /** The live broker recorded in the pid file, or undefined; a stale pid file is removed (and reported). */
 async function liveBroker(k: LocalKafka, onProgress: Progress): Promise<{ live?: PidRecord; stalePid?: number }> {
@@ -60,20 +94,32 @@ async function liveBroker(k: LocalKafka, onProgress: Progress): Promise<{ live?:
 
 export async function kafkaUp(options: KafkaOptionsInput = {}, onProgress: Progress = () => {}): Promise<UpResult> {
   const k = resolveKafkaOptions(options);
+  // Never switch a data dir between plaintext and SASL_SSL (one line saying what to do instead).
+  const formatted = isFormatted(k);
+  assertModeMatches(k, formatted);
+  const secure = secureInfo(k);
   const { live } = await liveBroker(k, onProgress);
   if (live !== undefined) {
-    return { state: "already-running", pid: live.pid, bootstrap: live.bootstrap, logFile: live.logFile };
+    return { state: "already-running", pid: live.pid, bootstrap: live.bootstrap, logFile: live.logFile, ...(secure ? { secure } : {}) };
   }
 
   await assertPortFree(k.host, k.port, "broker", "--port");
-  await assertPortFree(k.host, k.controllerPort, "controller", "--controller-port");
+  await assertPortFree(k.secure ? "127.0.0.1" : k.host, k.controllerPort, "controller", "--controller-port");
   const version = await ensureJars(k.jarsDir, onProgress);
 
   mkdirSync(k.dataDir, { recursive: true });
-  await writeFile(k.serverProperties, renderProperties(serverProperties(k), "written by facefleet kafka up"));
+  const secrets: BrokerSecrets | undefined = k.secure ? await ensureSecureMaterial(k, formatted, onProgress) : undefined;
+  // A secure broker's properties hold its keystore and admin passwords: owner only.
+  await writeFile(k.serverProperties, renderProperties(serverProperties(k, secrets), "written by facefleet kafka up"), { mode: 0o600 });
+  if (secrets !== undefined) await chmod(k.serverProperties, 0o600);
   await writeFile(k.log4jProperties, log4jProperties());
-  const clusterId = await formatStorageOnce(k);
-  if (clusterId !== undefined) onProgress(`formatted KRaft storage in ${k.logDirs} (cluster id ${clusterId})`);
+  const clusterId = await formatStorageOnce(k, secrets !== undefined ? scramFormatArgs(secrets) : []);
+  if (clusterId !== undefined) {
+    await writeModeFile(k);
+    onProgress(
+      `formatted KRaft storage in ${k.logDirs} (cluster id ${clusterId}${secrets ? `, SCRAM users ${secrets.admin.username} and ${secrets.client.username}` : ""})`,
+    );
+  }
 
   const started = Date.now();
   const pid = await startDetached(k);
@@ -85,7 +131,8 @@ export async function kafkaUp(options: KafkaOptionsInput = {}, onProgress: Progr
     version,
   });
   try {
-    await waitUntilReady(pid, k.bootstrap, k.logFile, k.startTimeoutMs);
+    await waitUntilReady(pid, k.bootstrap, k.logFile, k.startTimeoutMs, secrets ? kafkajsAuth(k, secrets.admin) : {});
+    if (secrets !== undefined) await grantClientAcls(k, secrets);
   } catch (error) {
     await stopProcessGroup(pid, 5000); // never leave a half-started broker behind
     await removePidFile(k.pidFile);
@@ -99,6 +146,7 @@ export async function kafkaUp(options: KafkaOptionsInput = {}, onProgress: Progr
     version,
     startupMs: Date.now() - started,
     ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(secrets !== undefined ? { secure: secureInfo(k) as SecureInfo } : {}),
   };
 }
 
@@ -179,8 +227,9 @@ export async function kafkaDown(options: KafkaOptionsInput = {}, onProgress: Pro
 export async function kafkaStatus(options: KafkaOptionsInput = {}, onProgress: Progress = () => {}): Promise<StatusResult> {
   const k = resolveKafkaOptions(options);
   const { live, stalePid } = await liveBroker(k, onProgress);
+  const secure = secureInfo(k);
   if (live === undefined) {
-    return { state: "stopped", bootstrap: k.bootstrap, ...(stalePid !== undefined ? { stalePid } : {}) };
+    return { state: "stopped", bootstrap: k.bootstrap, ...(stalePid !== undefined ? { stalePid } : {}), ...(secure ? { secure } : {}) };
   }
   return {
     state: "running",
@@ -189,5 +238,6 @@ export async function kafkaStatus(options: KafkaOptionsInput = {}, onProgress: P
     logFile: live.logFile,
     startedAt: live.startedAt,
     ...(live.version !== undefined ? { version: live.version } : {}),
+    ...(secure ? { secure } : {}),
   };
 }

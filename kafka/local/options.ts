@@ -28,6 +28,11 @@ export const KafkaOptionsSchema = z
     startTimeoutMs: z.number().int().positive().default(90_000),
     /** How long `down` waits after SIGTERM before SIGKILL. */
     stopTimeoutMs: z.number().int().positive().default(30_000),
+    /**
+     * `up --secure`: a SASL_SSL listener (SCRAM-SHA-512, TLS with a CA made on the first secure `up`) and
+     * ACLs (kafka/local/secure.ts). A data dir keeps the mode it was formatted with; asking for the other fails.
+     */
+    secure: z.boolean().default(false),
   })
   .refine((o) => o.port !== o.controllerPort, {
     message: "broker port and controller port must differ",
@@ -46,6 +51,18 @@ export type LocalKafka = z.output<typeof KafkaOptionsSchema> & {
   /** The broker's stdout/stderr. */
   logFile: string;
   pidFile: string;
+  /** The mode the data dir was formatted with (`plaintext` or `sasl_ssl`); absent in dirs made before --secure: plaintext. */
+  modeFile: string;
+  /** --secure: the CA, the broker's keystore and truststore. */
+  tlsDir: string;
+  /** --secure: the generated passwords (keystore, admin and client users), mode 0600; read by `up` only. */
+  secretsFile: string;
+  /** --secure: the client user's credentials (kafka/credentials.ts), mode 0600: what agents, coordinator and CLI are pointed at. */
+  credentialsFile: string;
+  /** --secure: the admin user's credentials in the same form (topics, ACLs), mode 0600. */
+  adminCredentialsFile: string;
+  /** --secure: the admin user as a Java client config, for Kafka's own tools (--command-config), mode 0600. */
+  adminProperties: string;
 };
 
 export function resolveKafkaOptions(input: KafkaOptionsInput = {}, cwd = process.cwd()): LocalKafka {
@@ -68,5 +85,11 @@ export function resolveKafkaOptions(input: KafkaOptionsInput = {}, cwd = process
     logDirs: path.join(dataDir, "data"),
     logFile: path.join(dataDir, "broker.log"),
     pidFile: path.join(dataDir, "broker.pid"),
+    modeFile: path.join(dataDir, "security-mode"),
+    tlsDir: path.join(dataDir, "tls"),
+    secretsFile: path.join(dataDir, "secrets.json"),
+    credentialsFile: path.join(dataDir, "credentials.json"),
+    adminCredentialsFile: path.join(dataDir, "admin-credentials.json"),
+    adminProperties: path.join(dataDir, "admin.properties"),
   };
 }

@@ -1,13 +1,15 @@
 import type { LocalKafka } from "./options.js";
+import { type BrokerSecrets, secureServerProperties } from "./secure.js";
 
 /**
  * server.properties for one process that is both KRaft controller and broker (node 1, a
  * single-voter quorum), listening on loopback, with every internal topic at replication
  * factor 1 (a single node cannot hold 3 replicas: the consumer-offsets topic would never be
  * created and groups would report "coordinator not available").
+ * With `secrets` (up --secure) the listener is SASL_SSL with ACLs (kafka/local/secure.ts).
  */
-export function serverProperties(k: LocalKafka): Record<string, string> {
-  return {
+export function serverProperties(k: LocalKafka, secrets?: BrokerSecrets): Record<string, string> {
+  const props: Record<string, string> = {
     // KRaft, one node that is its own controller quorum.
     "process.roles": "broker,controller",
     "node.id": "1",
@@ -39,6 +41,7 @@ export function serverProperties(k: LocalKafka): Record<string, string> {
     "num.network.threads": "2",
     "num.io.threads": "4",
   };
+  return secrets !== undefined ? { ...props, ...secureServerProperties(k, secrets) } : props;
 }
 
 /** Java properties text; values here never need escaping beyond backslashes (Windows paths). */

@@ -201,3 +201,44 @@ test("no secret in the coordinator's and the agent's output, from start to stop;
   assert.match(readFileSync(agentCredentialsFile(stateDir), "utf8"), /"hash": ?"scrypt\$/, "the agent password's scrypt hash");
   passed = true;
 });
+
+test("a Kafka SCRAM password never appears in a config error, from the config file or a credentials file", async () => {
+  const { loadKafkaConfig } = await import("../../cli/kafka-config-options.js");
+  const { parseAgentConfig } = await import("../../agent/config.js");
+  const { parseCoordinatorConfig } = await import("../../coordinator/config.js");
+  const SCRAM_PASSWORD = "pw-scram-9f3c1e7a5b2d4c8e";
+  const dir = mkdtempSync(path.join(tmpdir(), "facefleet-scram-"));
+  try {
+    const message = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      assert.fail("expected an error");
+    };
+    const sasl = { mechanism: "scram-sha-1", username: "facefleet", password: SCRAM_PASSWORD };
+    const configFile = path.join(dir, "bad.json");
+    writeFileSync(configFile, JSON.stringify({ kafka: { sasl } }));
+    const credentialsFile = path.join(dir, "credentials.json");
+    writeFileSync(credentialsFile, JSON.stringify({ ssl: { ca: "ca.pem" }, sasl }));
+    const errors = [
+      [message(() => loadKafkaConfig({ config: configFile })), /kafka\.sasl\.mechanism/],
+      [message(() => loadKafkaConfig({ "kafka-credentials": credentialsFile })), /kafka\.credentials .*credentials\.json: sasl\.mechanism/],
+      [message(() => parseAgentConfig({ agentId: "a", kafka: { sasl } })), /kafka\.sasl\.mechanism/],
+      [message(() => parseAgentConfig({ agentId: "a", kafka: { credentials: credentialsFile } })), /sasl\.mechanism/],
+      [message(() => parseCoordinatorConfig({ kafka: { credentials: credentialsFile } })), /sasl\.mechanism/],
+      [
+        message(() => parseCoordinatorConfig({ kafka: { credentials: path.join(dir, "missing.json") } })),
+        /kafka\.credentials: cannot read .*ENOENT/,
+      ],
+    ] as const;
+    for (const [text, names] of errors) {
+      assert.match(text, names);
+      for (const form of [SCRAM_PASSWORD, encodeURIComponent(SCRAM_PASSWORD), Buffer.from(SCRAM_PASSWORD).toString("base64")])
+        assert.ok(!text.includes(form), `the error has the password: ${text}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
