@@ -6,8 +6,8 @@
 
 import { type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
 import type { PartitionPlan } from "../../protocol/plan.js";
-import type { HistogramSample } from "./exposition.js";
-import { Histogram } from "./histogram.js";
+import type { HistogramSample } from "../../core/metrics/exposition.js";
+import { Histogram } from "../../core/metrics/histogram.js";
 
 export type EventType = RecognitionEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = recognitionEventSchema.shape.type.options;

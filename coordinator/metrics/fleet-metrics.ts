@@ -7,7 +7,7 @@
  */
 import type { AgentView, PlanView } from "../../protocol/api.js";
 import type { AgentHealth } from "../../protocol/health.js";
-import { EXPOSITION_CONTENT_TYPE, ExpositionWriter, type Sample } from "./exposition.js";
+import { EXPOSITION_CONTENT_TYPE, ExpositionWriter, type Sample } from "../../core/metrics/exposition.js";
 import { EVENT_TYPES, type FleetCountersSnapshot } from "./fleet-counters.js";
 
 export { EXPOSITION_CONTENT_TYPE };
