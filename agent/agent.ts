@@ -14,7 +14,10 @@ import type { CommandHandlers } from "./commands/command-listener.js";
 import { LiveViewListener } from "./commands/live-view-listener.js";
 import type { AgentConfig } from "./config.js";
 import { type AgentMqtt, startAgentMqtt } from "./health/agent-mqtt.js";
+import { agentVersion } from "./health/agent-version.js";
 import type { ModelDescription } from "./health/health-builder.js";
+import { agentMetricsText, processSample } from "./metrics/agent-metrics.js";
+import { type MetricsServer, startMetricsServer } from "./metrics/metrics-server.js";
 import { AnnotationDemand } from "./worker/annotation-demand.js";
 import type { PartitionOwnership } from "./worker/assignment.js";
 import { attributesInUse } from "./worker/attribute-settings.js";
@@ -40,6 +43,8 @@ export type RunningAgent = {
   capture?: CaptureRole;
   /** Health reports and commands over MQTT; undefined without an `mqtt` config section. */
   mqtt?: AgentMqtt;
+  /** GET /metrics (config `metrics`, agent/metrics/); undefined unless `metrics.enabled`. */
+  metrics?: MetricsServer;
   /** Both roles' counters, for health reports. */
   snapshot(): AgentSnapshot;
   /** One line: the inference summary and/or the capture summary. */
@@ -101,77 +106,102 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
   let capture: CaptureRole | undefined;
   // The sources are checked first (a missing file or device is one line, before models load or Kafka is touched).
   for (const c of config.roles.capture) checkSource(c);
-  if (config.roles.inference) {
-    inference = await startInference(config, kafka, stats, annotation, log, options.ownership);
-    if (annotation.onDemand && !config.mqtt)
-      log(
-        `worker.annotated is on-demand but there is no mqtt section: only annotateAlways cameras (${config.worker.annotateAlways.length}) are annotated`,
-      );
-  }
-  if (config.roles.capture.length > 0) {
-    try {
-      await assertTopicsExist(kafka, [topics.frames]);
-      // The frame producer reports its own connection trouble (one line, then every 10th failure);
-      // kafkajs's log of each retry would only repeat it.
-      const captureKafka = options.kafka ?? createKafka(config.kafka, logLevel.NOTHING);
-      capture = await CaptureRole.start({
-        kafka: captureKafka,
-        agentId: config.agentId,
-        cameras: config.roles.capture,
-        settings: config.capture,
+  // Then the metrics port (a port in use fails the start at once); while the models load it has the process alone.
+  const metrics = config.metrics.enabled
+    ? await startMetricsServer(
+        config.metrics,
+        () =>
+          agentMetricsText({
+            agentId: config.agentId,
+            agentVersion: agentVersion(),
+            ...(inference ? { stats } : {}),
+            ...(capture ? { capture: capture.snapshot() } : {}),
+            models: inference?.models ?? [],
+            process: processSample(),
+          }),
         log,
-      });
-    } catch (error) {
-      await inference?.worker.stop().catch(() => undefined);
-      await inference?.galleryReader.stop().catch(() => undefined);
-      throw error;
-    }
-  }
-
+      )
+    : undefined;
+  if (metrics)
+    log(
+      `metrics on ${metrics.url}${/^(127\.|::1$|localhost$)/.test(config.metrics.host) ? " (this machine only)" : " (no authentication: reachable from the network)"}`,
+    );
   let mqtt: AgentMqtt | undefined;
   let liveView: LiveViewListener | undefined;
-  if (config.mqtt) {
-    const gallery = inference?.gallery;
-    try {
-      mqtt = await startAgentMqtt({
-        agentId: config.agentId,
-        settings: config.mqtt,
-        framesTopic: topics.frames,
-        stats: () => (inference ? stats.snapshot() : undefined),
-        framesIn: () => stats.framesIn,
-        cameras: capture?.cameraList() ?? [],
-        lag: () => (inference ? stats.lag : undefined),
-        models: () => inference?.models ?? [],
-        handlers: {
-          ...(capture
-            ? {
-                "restart-capture": () => {
-                  const count = (capture as CaptureRole).restart();
-                  return `restarting ${count} camera(s): ${config.roles.capture.map((c) => c.camera).join(", ")}`;
-                },
-              }
-            : {}),
-          // The reader follows the compacted gallery topic live; there is nothing to reload by hand.
-          ...(gallery
-            ? {
-                "reload-gallery": () =>
-                  `gallery is followed live from ${config.gallery.topic}: version ${gallery.version}, ${gallery.size} identities`,
-              }
-            : {}),
-          ...options.commands,
-        },
-        log,
-      });
-    } catch (error) {
-      await capture?.stop().catch(() => undefined);
-      await inference?.worker.stop().catch(() => undefined);
-      await inference?.galleryReader.stop().catch(() => undefined);
-      throw error;
+  try {
+    if (config.roles.inference) {
+      inference = await startInference(config, kafka, stats, annotation, log, options.ownership);
+      if (annotation.onDemand && !config.mqtt)
+        log(
+          `worker.annotated is on-demand but there is no mqtt section: only annotateAlways cameras (${config.worker.annotateAlways.length}) are annotated`,
+        );
     }
-    if (inference && annotation.onDemand) {
-      liveView = new LiveViewListener(mqtt.link.client, annotation, log);
-      liveView.start();
+    if (config.roles.capture.length > 0) {
+      try {
+        await assertTopicsExist(kafka, [topics.frames]);
+        // The frame producer reports its own connection trouble (one line, then every 10th failure);
+        // kafkajs's log of each retry would only repeat it.
+        const captureKafka = options.kafka ?? createKafka(config.kafka, logLevel.NOTHING);
+        capture = await CaptureRole.start({
+          kafka: captureKafka,
+          agentId: config.agentId,
+          cameras: config.roles.capture,
+          settings: config.capture,
+          log,
+        });
+      } catch (error) {
+        await inference?.worker.stop().catch(() => undefined);
+        await inference?.galleryReader.stop().catch(() => undefined);
+        throw error;
+      }
     }
+
+    if (config.mqtt) {
+      const gallery = inference?.gallery;
+      try {
+        mqtt = await startAgentMqtt({
+          agentId: config.agentId,
+          settings: config.mqtt,
+          framesTopic: topics.frames,
+          stats: () => (inference ? stats.snapshot() : undefined),
+          framesIn: () => stats.framesIn,
+          cameras: capture?.cameraList() ?? [],
+          lag: () => (inference ? stats.lag : undefined),
+          models: () => inference?.models ?? [],
+          handlers: {
+            ...(capture
+              ? {
+                  "restart-capture": () => {
+                    const count = (capture as CaptureRole).restart();
+                    return `restarting ${count} camera(s): ${config.roles.capture.map((c) => c.camera).join(", ")}`;
+                  },
+                }
+              : {}),
+            // The reader follows the compacted gallery topic live; there is nothing to reload by hand.
+            ...(gallery
+              ? {
+                  "reload-gallery": () =>
+                    `gallery is followed live from ${config.gallery.topic}: version ${gallery.version}, ${gallery.size} identities`,
+                }
+              : {}),
+            ...options.commands,
+          },
+          log,
+        });
+      } catch (error) {
+        await capture?.stop().catch(() => undefined);
+        await inference?.worker.stop().catch(() => undefined);
+        await inference?.galleryReader.stop().catch(() => undefined);
+        throw error;
+      }
+      if (inference && annotation.onDemand) {
+        liveView = new LiveViewListener(mqtt.link.client, annotation, log);
+        liveView.start();
+      }
+    }
+  } catch (error) {
+    await metrics?.close();
+    throw error;
   }
 
   let stopping: Promise<void> | undefined;
@@ -189,6 +219,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       // Last: `offline` once the work is finished and committed.
       liveView?.stop();
       await mqtt?.close();
+      await metrics?.close();
     })();
     return stopping;
   };
@@ -205,6 +236,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     .finally(async () => {
       clearInterval(statsTimer);
       await mqtt?.close(); // also when the worker failed for good: say offline, let the process end
+      await metrics?.close();
     })
     .then(() => undefined);
   done.catch(() => {});
@@ -214,6 +246,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     worker: inference?.worker,
     capture,
     mqtt,
+    ...(metrics ? { metrics } : {}),
     snapshot: () => ({
       agent: config.agentId,
       ...(inference ? { inference: stats.snapshot() } : {}),

@@ -7,6 +7,7 @@ import { topics } from "../protocol/topics.js";
 import { DEFAULT_FALSE_ACCEPT_RATE, falseAcceptRateSchema } from "../recognition/gallery-threshold.js";
 import { recognitionSettingsSchema } from "../recognition/recognition-settings.js";
 import { agentMqttSettingsSchema } from "./health/mqtt-settings.js";
+import { agentMetricsSettingsSchema } from "./metrics/metrics-settings.js";
 import { annotationSettingsFields } from "./worker/annotation-settings.js";
 import { attributeSettingsSchema } from "./worker/attribute-settings.js";
 import { privacySettingsSchema } from "./worker/privacy-settings.js";
@@ -22,7 +23,8 @@ import { recogniseOnceSettingsSchema } from "./worker/recognise-once.js";
  *   "roles": { "capture": [{ "camera": "door", "source": "/dev/video0", "fps": 10 }], "inference": true },
  *   "recognition": { "threads": 2, "minFaceSize": 32 },
  *   "worker": { "annotated": "on-demand", "maxFrameAgeMs": 5000 },
- *   "mqtt": { "url": "mqtt://10.0.0.5:1883", "username": "facefleet", "password": "…", "healthIntervalMs": 5000 }
+ *   "mqtt": { "url": "mqtt://10.0.0.5:1883", "username": "facefleet", "password": "…", "healthIntervalMs": 5000 },
+ *   "metrics": { "enabled": true, "host": "127.0.0.1", "port": 9464 }
  * }
  *
  * Every field but agentId has a default. Durations are in milliseconds, sizes in bytes.
@@ -203,6 +205,12 @@ export const agentConfigSchema = z
     worker: workerSettingsSchema.prefault({}).describe("The inference worker: consumer group, assignment, thresholds, tracking."),
     /** Health reports and coordinator commands over MQTT (agent/health/mqtt-settings.ts); absent: no MQTT. */
     mqtt: agentMqttSettingsSchema.optional().describe("Health reports and coordinator commands over MQTT; absent: no MQTT."),
+    /** The agent's own GET /metrics (agent/metrics/metrics-settings.ts); off by default. */
+    metrics: agentMetricsSettingsSchema
+      .prefault({})
+      .describe(
+        "The agent's own GET /metrics (Prometheus text format): enabled (default false), host (default 127.0.0.1; no authentication), port (default 9464).",
+      ),
   })
   .refine((c) => c.roles.inference || c.roles.capture.length > 0, {
     message: "the agent has no role: set roles.inference or list cameras in roles.capture",

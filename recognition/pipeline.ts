@@ -86,10 +86,11 @@ export class RecognitionPipeline {
   }
 
   /** Which model runs on which execution provider (for `doctor` and health reports). */
-  describe(): { role: string; model: string; provider: string; skipped: string[]; sha256: string }[] {
+  describe(): { role: string; model: string; precision: string; provider: string; skipped: string[]; sha256: string }[] {
     return [this.detector.loaded, this.embedder.loaded].map((m) => ({
       role: m.model.role,
       model: m.model.id,
+      precision: m.model.precision,
       provider: m.provider,
       skipped: m.skipped,
       sha256: m.model.sha256,

@@ -2,7 +2,8 @@ import { type AgentHealth, agentHealthSchema, HEALTH_SCHEMA_VERSION } from "../.
 import type { StatsSnapshot } from "../worker/stats.js";
 import type { SystemSample } from "./system-probe.js";
 
-export type ModelDescription = { role: string; model: string; provider: string; sha256: string };
+/** A loaded model as the pipeline describes it; `precision` (fp32, fp16, int8) from its manifest entry. */
+export type ModelDescription = { role: string; model: string; provider: string; sha256: string; precision?: string };
 
 export type HealthInputs = {
   agentId: string;

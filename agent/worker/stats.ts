@@ -1,14 +1,35 @@
 /**
  * What the inference worker has done, for health reports (the coordinator's MQTT health reporter
- * reads `snapshot()`) and the periodic log line. Counters only grow; latencies are percentiles of a
- * sliding window of the most recent frames.
+ * reads `snapshot()`), the periodic log line and the agent's own /metrics (agent/metrics/). Counters only
+ * grow; latencies are percentiles of a sliding window of the most recent frames (health) and, for /metrics,
+ * counts in fixed buckets since the start (`stageSeconds`). Recording a frame allocates nothing per frame
+ * but a camera's first counters.
  */
+import { Histogram } from "../../core/metrics/histogram.js";
 import { nearestRank } from "../../core/stats.js";
 
 export const STAGES = ["queue", "decode", "detect", "align", "embed", "match", "track", "annotate", "produce", "total"] as const;
 export type Stage = (typeof STAGES)[number];
 
 export type DlqStage = "headers" | "decode" | "size" | "process";
+export const DLQ_STAGES: readonly DlqStage[] = ["headers", "decode", "size", "process"];
+
+/** The stages /metrics has a histogram of: every stage, and the attribute stage (only observed while some camera has it on). */
+export const HISTOGRAM_STAGES = [...STAGES.slice(0, -1), "attributes", "total"] as const;
+export type HistogramStage = (typeof HISTOGRAM_STAGES)[number];
+
+/**
+ * Bucket upper bounds (seconds) of the per-stage histograms: 1 ms (align, match, track of a small frame) to 30 s
+ * (a queue behind a slow agent; frames older than worker.maxFrameAgeMs, 5 s by default, are skipped).
+ */
+export const STAGE_BOUNDS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+/** Cameras with counters of their own; frames of further cameras (a misbehaving producer) count under OTHER_CAMERAS. */
+export const MAX_CAMERAS = 256;
+export const OTHER_CAMERAS = "_other";
+
+/** One camera's frames since the worker started: processed, faces detected in them, skipped as stale. */
+export type CameraCounts = { processed: number; faces: number; stale: number };
 
 export type StatsSnapshot = {
   agent: string;
@@ -82,6 +103,14 @@ export class WorkerStats {
   embeddingsSkipped = 0;
   /** Per owned partition: frames behind the last one processed (the fetched batch's high watermark − its offset − 1). */
   readonly lag = new Map<number, number>();
+  /** Records taken from each partition of the frames topic (processed, stale or dead-lettered). */
+  readonly framesInByPartition = new Map<number, number>();
+  /** Per camera (at most MAX_CAMERAS, then OTHER_CAMERAS): frames processed, faces detected, stale frames skipped. */
+  readonly cameras = new Map<string, CameraCounts>();
+  /** Per stage, the time of every frame since the start (seconds, STAGE_BOUNDS_S): /metrics' histograms. */
+  readonly stageSeconds: Readonly<Record<HistogramStage, Histogram>> = Object.fromEntries(
+    HISTOGRAM_STAGES.map((s) => [s, new Histogram(STAGE_BOUNDS_S)]),
+  ) as Record<HistogramStage, Histogram>;
   private readonly windows: Map<Stage, Window>;
   private readonly attributeWindow: Window;
   private readonly doneTimes: number[] = [];
@@ -96,8 +125,28 @@ export class WorkerStats {
     this.attributeWindow = new Window(windowSize);
   }
 
-  frameIn(): void {
+  /** A record taken from the frames topic (`partition`: where from, for /metrics). */
+  frameIn(partition?: number): void {
     this.framesIn++;
+    if (partition !== undefined) this.framesInByPartition.set(partition, (this.framesInByPartition.get(partition) ?? 0) + 1);
+  }
+
+  /** A camera's counters, made at its first frame (after MAX_CAMERAS cameras, the shared OTHER_CAMERAS ones). */
+  private camera(camera: string): CameraCounts {
+    let counts = this.cameras.get(camera);
+    if (counts === undefined) {
+      const key = this.cameras.size < MAX_CAMERAS ? camera : OTHER_CAMERAS;
+      counts = this.cameras.get(key) ?? { processed: 0, faces: 0, stale: 0 };
+      this.cameras.set(key, counts);
+    }
+    return counts;
+  }
+
+  /** A frame of `camera` processed (its outputs sent), with the faces its detector found. */
+  processed(camera: string, faces: number): void {
+    const counts = this.camera(camera);
+    counts.processed++;
+    counts.faces += faces;
   }
 
   /**
@@ -108,8 +157,14 @@ export class WorkerStats {
     this.framesOut++;
     if (annotated) this.annotatedOut++;
     this.eventsOut += events;
-    for (const [stage, ms] of Object.entries(timings)) if (ms !== undefined) this.windows.get(stage as Stage)?.add(ms);
+    for (const stage of STAGES) {
+      const ms = timings[stage];
+      if (ms === undefined) continue;
+      this.windows.get(stage)?.add(ms);
+      this.stageSeconds[stage].observe(ms / 1000);
+    }
     if (timings.attributes !== undefined) {
+      this.stageSeconds.attributes.observe(timings.attributes / 1000);
       this.attributeFrames++;
       this.attributeMs += timings.attributes;
       this.attributeWindow.add(timings.attributes);
@@ -136,6 +191,7 @@ export class WorkerStats {
 
   stale(camera: string): void {
     this.skippedStale++;
+    this.camera(camera).stale++;
     this.skippedStaleByCamera.set(camera, (this.skippedStaleByCamera.get(camera) ?? 0) + 1);
   }
 

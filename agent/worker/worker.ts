@@ -250,7 +250,7 @@ export class InferenceWorker {
 
   private async handle(topic: string, partition: number, message: KafkaMessage, frame: StartedFrame): Promise<void> {
     const { startedAt, admission } = frame;
-    this.stats.frameIn();
+    this.stats.frameIn(partition);
     if (admission.kind === "reject") return this.deadLetter(topic, partition, message, admission.stage, admission.reason);
     if (admission.kind === "stale") return this.skipStale(admission.frame.headers.camera, admission.ageMs);
 
@@ -265,6 +265,7 @@ export class InferenceWorker {
     await this.requireProducer().sendBatch({ topicMessages: outputMessages(processed), acks: -1 });
     const produce = Math.round((performance.now() - t) * 10) / 10;
     this.stats.frameOut({ ...processed.timings, produce }, processed.annotated !== null, processed.events.length);
+    this.stats.processed(admission.frame.headers.camera, processed.detection.faces.length);
     this.stats.embedded(processed.embeddings);
     this.stats.attributesRun += processed.attributesRun;
     for (const e of processed.events)

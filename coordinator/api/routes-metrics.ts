@@ -4,7 +4,7 @@
  * document with the other routes, as text/plain.
  */
 import { z } from "zod";
-import { EXPOSITION_CONTENT_TYPE } from "../metrics/exposition.js";
+import { EXPOSITION_CONTENT_TYPE } from "../../core/metrics/exposition.js";
 import { type ApiRoute, defineRoute } from "./route.js";
 
 export const METRICS_PATH = "/metrics";

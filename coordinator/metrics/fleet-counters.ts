@@ -4,10 +4,10 @@
  * feature feeds it; fleet-metrics.ts writes its snapshot.
  */
 
+import type { HistogramSample } from "../../core/metrics/exposition.js";
+import { Histogram } from "../../core/metrics/histogram.js";
 import { type RecognitionEvent, recognitionEventSchema } from "../../protocol/event.js";
 import type { PartitionPlan } from "../../protocol/plan.js";
-import type { HistogramSample } from "./exposition.js";
-import { Histogram } from "./histogram.js";
 
 export type EventType = RecognitionEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = recognitionEventSchema.shape.type.options;

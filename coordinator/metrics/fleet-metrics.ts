@@ -5,9 +5,10 @@
  * (fleet-counters.ts: plan changes, partition moves, recognition events, event delivery, gallery). A pure function of
  * its input, so it is tested without a fleet. Latencies in seconds, memory in bytes, ratios 0..1 (Prometheus' base units).
  */
+
+import { EXPOSITION_CONTENT_TYPE, ExpositionWriter, type Sample } from "../../core/metrics/exposition.js";
 import type { AgentView, PlanView } from "../../protocol/api.js";
 import type { AgentHealth } from "../../protocol/health.js";
-import { EXPOSITION_CONTENT_TYPE, ExpositionWriter, type Sample } from "./exposition.js";
 import { EVENT_TYPES, type FleetCountersSnapshot } from "./fleet-counters.js";
 
 export { EXPOSITION_CONTENT_TYPE };

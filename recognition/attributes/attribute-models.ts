@@ -73,10 +73,11 @@ export class AttributeModels {
   }
 
   /** Which model runs on which provider (health, doctor). */
-  describe(): { role: string; model: string; provider: string; skipped: string[]; sha256: string }[] {
+  describe(): { role: string; model: string; precision: string; provider: string; skipped: string[]; sha256: string }[] {
     return [...this.byName.values()].map(({ loaded }) => ({
       role: "attribute",
       model: loaded.model.id,
+      precision: loaded.model.precision,
       provider: loaded.provider,
       skipped: loaded.skipped,
       sha256: loaded.model.sha256,

@@ -1,8 +1,8 @@
-/** The Prometheus text writer (coordinator/metrics/exposition.ts) and the bucket counter (histogram.ts). */
+/** The Prometheus text writer (core/metrics/exposition.ts) and the bucket counter (histogram.ts). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ExpositionWriter, escapeHelp, escapeLabelValue, formatValue } from "../../coordinator/metrics/exposition.js";
-import { Histogram } from "../../coordinator/metrics/histogram.js";
+import { ExpositionWriter, escapeHelp, escapeLabelValue, formatValue } from "../../core/metrics/exposition.js";
+import { Histogram } from "../../core/metrics/histogram.js";
 import { parsePromText, promtoolCheck, samplesOf, sampleValue } from "../support/prom-text.js";
 
 test("label values escape backslash, double quote and line feed; HELP escapes backslash and line feed only", () => {
