@@ -115,6 +115,11 @@ export const coordinatorConfigSchema = z.strictObject({
       intervalMs: z.number().int().min(200).default(10_000),
       /** A fleet change replans after this quiet time, so a burst of joins makes one plan. */
       debounceMs: z.number().int().min(0).default(250),
+      /**
+       * A load replan waits while some live agent does not hold what the plan gives it (a rebalance or a broker
+       * restart still under way), at most this long (0: never waits). Fleet changes and operator actions never wait.
+       */
+      settleMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),
   /** Per-partition load (end offsets, the worker group's commits) sampled this often. */

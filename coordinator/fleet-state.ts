@@ -10,6 +10,7 @@ import { type PartitionPlan, partitionsOf } from "../protocol/plan.js";
 import type { CoordinatorConfig } from "./config.js";
 import { PartitionLoadMeter } from "./load/partition-load-meter.js";
 import { type FleetInput, PlanKeeper } from "./plan/plan-keeper.js";
+import { holdingsMatchPlan, SettleGate } from "./plan/plan-settled.js";
 import { AgentRegistry } from "./registry/agent-registry.js";
 import type { CoordinatorStateFile } from "./state/coordinator-state.js";
 
@@ -29,9 +30,13 @@ export class FleetState {
   readonly registry: AgentRegistry;
   readonly meter: PartitionLoadMeter;
   readonly keeper: PlanKeeper;
+  private readonly settleGate: SettleGate;
+  private readonly framesTopic: string;
 
   constructor(o: FleetStateOptions) {
     const { config } = o;
+    this.settleGate = new SettleGate(config.planner.settleMs);
+    this.framesTopic = config.framesTopic;
     this.registry = new AgentRegistry(config.liveness.missedHealthMs);
     this.meter = new PartitionLoadMeter(o.kafka, config.framesTopic, config.workerGroupId);
     this.keeper = new PlanKeeper({
@@ -84,6 +89,15 @@ export class FleetState {
    */
   workerIds(): string[] {
     return this.registry.liveIds().filter((id) => this.registry.get(id)?.health?.inference !== false);
+  }
+
+  /**
+   * Whether a load replan may run now: every live worker holds what the plan gives it (plan-settled.ts), or it has
+   * not for `planner.settleMs` already.
+   */
+  settledForLoad(now = Date.now()): boolean {
+    const workers = this.workerIds().map((id) => ({ id, health: this.registry.get(id)?.health }));
+    return this.settleGate.open(holdingsMatchPlan(this.keeper.plan, workers, this.framesTopic), now);
   }
 
   /** The planner's input as the fleet is now. */

@@ -1,7 +1,8 @@
 /**
  * The planner loop: once every feature has started (`started` on the bus), waits for the last plan's owners to report (or the start-up grace),
  * then plans once; afterwards plans at once (debounced) when agents join or are lost, and every
- * `planner.intervalMs` for load. The planner is sticky: agents that are all back change nothing.
+ * `planner.intervalMs` for load, once the agents hold what the last plan gave them (plan/plan-settled.ts). The
+ * planner is sticky: agents that are all back change nothing.
  */
 import type { Kafka } from "kafkajs";
 import type { PartitionPlan } from "../../protocol/plan.js";
@@ -96,6 +97,8 @@ export class PlanningFeature implements Feature {
 
   private async replan(why: string): Promise<void> {
     if (this.stopped || !this.allowed || !this.context) return;
+    // Load moves wait until the last plan is in force (planner.settleMs): the next interval tries again.
+    if (why === "load" && !this.fleet.settledForLoad()) return;
     const { log } = this.context;
     try {
       const input = this.fleet.fleetInput();
