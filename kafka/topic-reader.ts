@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { FacefleetError } from "../core/errors.js";
+import { restartAfterCrash } from "./consumer-restart.js";
 import { deleteReaderGroup } from "./delete-reader-group.js";
 
 export type TopicBatch = {
@@ -81,10 +82,8 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
     await consumer.disconnect().catch(() => undefined);
     await deleteReaderGroup(kafka, groupId);
   };
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning });
-    await consumer.run({
+  const run = () =>
+    consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat }) => {
         positions.set(batch.partition, Number(batch.lastOffset()) + 1);
@@ -93,6 +92,13 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
         await heartbeat();
       },
     });
+  // A crash kafkajs leaves stopped (the broker restarted: "Failed to find group coordinator") would end the reading.
+  const restarted = restartAfterCrash(consumer, { stopped: () => stopped, run });
+  consumer.on(consumer.events.CRASH, ({ payload }) => void restarted(payload));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning });
+    await run();
   } catch (error) {
     await stop();
     throw error;

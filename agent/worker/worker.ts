@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
+import { restartAfterCrash } from "../../kafka/consumer-restart.js";
 import { topics } from "../../protocol/topics.js";
 import type { AttributeModels } from "../../recognition/attributes/attribute-models.js";
 import { DecodeError } from "../../recognition/decode.js";
@@ -142,7 +143,13 @@ export class InferenceWorker {
       for (const partition of this.stats.lag.keys()) if (!owned.includes(partition)) this.stats.lag.delete(partition);
       this.log(`owns partitions [${owned.join(",")}] of ${topics.frames} (${this.ownership.kind}, group ${payload.groupId})`);
     });
+    const restarted = restartAfterCrash(consumer, {
+      stopped: () => this.stopping !== undefined,
+      run: () => consumer.run(runConfig),
+      log: (line) => this.log(line),
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (restarted(payload)) return;
       this.log(`consumer crashed: ${payload.error.message}${payload.restart ? " (restarting)" : ""}`);
       if (!payload.restart && this.stopping === undefined) this.failed(payload.error);
     });
