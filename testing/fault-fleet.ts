@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Consumer } from "kafkajs";
+import { type Consumer, Kafka, logLevel } from "kafkajs";
 import { readPidFile } from "../kafka/local/process-file.js";
 import { partitionsOf } from "../protocol/plan.js";
 import { topics } from "../protocol/topics.js";
@@ -69,12 +69,16 @@ export class ReceiptLedger {
 
   static async start(broker: TestBroker): Promise<ReceiptLedger> {
     let ledger: ReceiptLedger | undefined;
-    const consumer = broker.kafka.consumer({
+    // A client of its own with a short request timeout: a fetch left hanging by a broker restart would otherwise
+    // hold the ledger for kafkajs's 30 s, and the fault would look that long (the fleet had recovered long before).
+    const kafka = new Kafka({ clientId: "fault-ledger", brokers: [broker.bootstrap], requestTimeout: 5000, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({
       groupId: `fault-ledger-${Math.random().toString(36).slice(2)}`,
       maxWaitTimeInMs: 100,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
-      retry: { retries: 1000, restartOnFailure: async () => ledger?.stopped !== true },
+      // Short backoffs too: kafkajs doubles the wait up to maxRetryTime (30 s by default).
+      retry: { retries: 1000, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => ledger?.stopped !== true },
     });
     ledger = new ReceiptLedger(consumer);
     await consumer.connect();
