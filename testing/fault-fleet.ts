@@ -64,6 +64,7 @@ type Seen = { camera: string; seq: number; partition: number; agent: string; rec
 export class ReceiptLedger {
   readonly seen: Seen[] = [];
   private readonly count = new Map<string, number>();
+  private readonly records = new Set<string>();
   private stopped = false;
   private constructor(private readonly consumer: Consumer) {}
 
@@ -86,7 +87,12 @@ export class ReceiptLedger {
     const self = ledger;
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ message, partition }) => {
+        // A record read again (the ledger's own consumer restarted after a broker fault and, committing nothing, read
+        // from the start) is not a second detection; a frame processed twice is two records.
+        const record = `${partition}:${message.offset}`;
+        if (self.records.has(record)) return;
+        self.records.add(record);
         const d = JSON.parse(String(message.value)) as { camera: string; seq: number; partition: number; agent: string };
         const key = `${d.camera}#${d.seq}`;
         self.count.set(key, (self.count.get(key) ?? 0) + 1);
