@@ -160,7 +160,10 @@ test("GET /metrics: token required, promtool-clean, and the fleet's real values"
       text = await response.text();
       plan = (await (await fetch(`${apiUrl}/api/plan`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as PlanView;
       m = parsePromText(text);
-      return before.plan?.version === plan.plan?.version && Object.keys(plan.plan?.owners ?? {}).length === 2;
+      // The frames/s of a partition is the growth of its end offset between two load samples: on a loaded machine
+      // the camera's producer can miss a sample, so the scrape waits for one that saw frames come in.
+      const flowing = samplesOf(m, "facefleet_partition_fps").some((s) => s.value > 0);
+      return before.plan?.version === plan.plan?.version && Object.keys(plan.plan?.owners ?? {}).length === 2 && flowing;
     },
     60_000,
   );
