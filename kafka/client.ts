@@ -14,11 +14,12 @@ function readPem(file: string, field: string): string {
 }
 
 /**
- * How kafkajs retries a request, and how soon a consumer that gave up starts again: waits doubling from 250 ms to at
- * most 2 s, 8 retries (about 12 s in all). kafkajs's defaults (300 ms doubling, 5 retries, up to 30 s) give up
- * after about 9 s of a broker restart and then restart a consumer only after its last, longest wait.
+ * How kafkajs waits between retries of a request, and so how soon a consumer that gave up starts again: doubling
+ * from 250 ms to at most 2 s (kafkajs: from 300 ms, up to 30 s), so a consumer is back soon after a broker restart.
+ * The number of retries stays kafkajs's own (5): setting it here would reach the idempotent producers too, which
+ * kafkajs warns about on every start.
  */
-export const KAFKA_RETRY = { initialRetryTime: 250, maxRetryTime: 2000, retries: 8 } as const;
+export const KAFKA_RETRY = { initialRetryTime: 250, maxRetryTime: 2000 } as const;
 
 /**
  * A kafkajs client from a validated connection config: its credentials file applied (kafka/credentials.ts),
